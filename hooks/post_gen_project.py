@@ -1,0 +1,138 @@
+"""Shape the rendered project to the answers, record them for updates, say what's next.
+
+Runs inside the new project folder after rendering. Small named steps, as in
+cookiecutter-django. Everything here is deterministic: the same answers and template
+commit always give the same bytes, which `cruft update` relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# Rendered by cookiecutter: the answers as JSON (a raw string keeps the escapes intact).
+ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
+
+GITLAB_ONLY = (".gitlab-ci.yml", "renovate.json")
+# The same review files serve both hosts; GitLab looks for them in other places.
+GITLAB_LOCATIONS = {
+    ".github/CODEOWNERS": ".gitlab/CODEOWNERS",
+    ".github/pull_request_template.md": ".gitlab/merge_request_templates/Default.md",
+}
+# Keys cookiecutter adds that describe this machine, not the answers.
+MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+
+
+def remove_paths(project: Path, relative_paths: tuple[str, ...]) -> None:
+    for relative in relative_paths:
+        path = project / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def remove_gitlab_files(project: Path) -> None:
+    remove_paths(project, GITLAB_ONLY)
+
+
+def use_gitlab_layout(project: Path) -> None:
+    """Move the review files to GitLab's locations, then drop GitHub's folder
+    (workflows, Dependabot: GitLab uses .gitlab-ci.yml and Renovate)."""
+    for github_path, gitlab_path in GITLAB_LOCATIONS.items():
+        target = project / gitlab_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (project / github_path).rename(target)
+    shutil.rmtree(project / ".github")
+
+
+def template_commit(repo_dir: str) -> str | None:
+    """The template's git commit, or None when it is not a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", repo_dir, "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout.strip()
+
+
+def template_location(answers: dict) -> str:
+    """Where cruft should fetch the template from later: the URL given to cookiecutter,
+    or the absolute path of a local checkout."""
+    given = str(answers.get("_template", ""))
+    if "://" in given or given.startswith(("gh:", "gl:", "bb:", "git@", "git+")):
+        return given
+    return str(Path(answers["_repo_dir"]).resolve())
+
+
+def cruft_state(answers: dict, commit: str) -> dict:
+    """The .cruft.json that `cruft create` writes, so `cruft check` and `cruft update`
+    also work on a project made with plain cookiecutter."""
+    location = template_location(answers)
+    context = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    context["_template"] = location
+    context["_commit"] = commit
+    return {
+        "template": location,
+        "commit": commit,
+        "checkout": None,
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+
+
+def record_answers_for_updates(project: Path, answers: dict) -> str | None:
+    """Write .cruft.json, unless cruft itself is generating (it writes its own)."""
+    if "_commit" in answers:
+        return None
+    commit = template_commit(answers.get("_repo_dir", ""))
+    if commit is None:
+        return (
+            "The template is not a git checkout, so no .cruft.json was written: "
+            "run `cruft link <template-git-url>` later to enable updates."
+        )
+    text = json.dumps(cruft_state(answers, commit), ensure_ascii=False, indent=2, separators=(",", ": "))
+    (project / ".cruft.json").write_text(text + "\n", encoding="utf-8")
+    return None
+
+
+def next_steps(answers: dict) -> str:
+    slug = answers["project_slug"]
+    host = "GitHub" if answers["ci_provider"] == "github" else "GitLab"
+    return f"""
+Created {slug}/ for {answers["project_name"]}.
+
+Next steps:
+  cd {slug}
+  git init -b main && git add . && git commit -m "Generate project from template"
+  make setup     # install the tools and dependencies (creates uv.lock: commit it)
+  make test      # all tests, offline
+  make run       # the service on http://127.0.0.1:8000
+
+Then read README.md, push to {host}, and start on docs/.
+"""
+
+
+def main() -> int:
+    answers = json.loads(ANSWERS_JSON)
+    project = Path.cwd()
+    if answers["ci_provider"] == "github":
+        remove_gitlab_files(project)
+    else:
+        use_gitlab_layout(project)
+    warning = record_answers_for_updates(project, answers)
+    if warning:
+        print(f"WARNING {warning}", file=sys.stderr)
+    print(next_steps(answers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
