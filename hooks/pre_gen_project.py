@@ -68,7 +68,7 @@ RESERVED_SLUGS = frozenset(
     }
 )  # fmt: skip
 # AWS reserves these prefixes in some resource names (S3 buckets, load balancers).
-RESERVED_SLUG_PREFIXES = ("aws", "amazon", "internal", "sthree", "xn")
+RESERVED_SLUG_PREFIXES = ("aws", "internal", "sthree")
 
 NAME_PUNCTUATION = frozenset(" -'.,&()")
 PERSON_PUNCTUATION = frozenset(" -'.")
