@@ -116,7 +116,7 @@ Next steps:
   make test      # all tests, offline
   make run       # the service on http://127.0.0.1:8000
 
-Then read README.md, push to {host}, and start on docs/.
+Then read README.md and push the repository to {host}.
 """
 
 

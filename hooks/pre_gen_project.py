@@ -52,8 +52,12 @@ OPT_IN_REGIONS = frozenset(
 )  # fmt: skip
 # The prod profile spreads over 3 availability zones; new accounts get only 2 here.
 TWO_ZONE_REGIONS = frozenset({"us-west-1"})
-OTHER_PARTITIONS = (("cn-", "aws-cn (China)"), ("us-gov-", "aws-us-gov (GovCloud)"),
-                    ("us-iso", "aws-iso (isolated)"), ("eusc-", "aws-eusc (European Sovereign Cloud)"))  # fmt: skip
+OTHER_PARTITIONS = (
+    ("cn-", "aws-cn (China)"),
+    ("us-gov-", "aws-us-gov (GovCloud)"),
+    ("us-iso", "aws-iso (isolated)"),
+    ("eusc-", "aws-eusc (European Sovereign Cloud)"),
+)
 
 # AWS names such as load balancers and target groups allow 32 characters;
 # "<slug>-staging-tg" must fit, so the slug is kept to 20.
@@ -99,9 +103,7 @@ class AnswerError(ValueError):
 def _is_plain_text(value: str, punctuation: frozenset[str]) -> bool:
     """Letters (any alphabet), digits and the given punctuation only: values end up in
     TOML, YAML, HTML and shell, where quotes, backslashes and braces would break them."""
-    return all(
-        ch in punctuation or unicodedata.category(ch)[0] in ("L", "N", "M") for ch in value
-    )
+    return all(ch in punctuation or unicodedata.category(ch)[0] in ("L", "N", "M") for ch in value)
 
 
 def check_text(field: str, value: str, *, max_length: int, person: bool = False) -> None:
@@ -145,7 +147,9 @@ def check_slug(value: str) -> None:
         raise AnswerError(field, value, "It is a Python keyword: choose another name.")
     if value in sys.stdlib_module_names or value in RESERVED_SLUGS:
         raise AnswerError(
-            field, value, "It would shadow a Python module or project folder of the same name: choose another."
+            field,
+            value,
+            "It would shadow a Python module or project folder of the same name: choose another.",
         )
     if value.startswith(RESERVED_SLUG_PREFIXES):
         prefixes = ", ".join(RESERVED_SLUG_PREFIXES)
@@ -163,7 +167,9 @@ def check_region(value: str) -> list[str]:
     for prefix, partition in OTHER_PARTITIONS:
         if value.startswith(prefix):
             raise AnswerError(
-                field, value, f"It is in the {partition} partition; this template targets the standard aws partition."
+                field,
+                value,
+                f"It is in the {partition} partition; this template targets the standard aws partition.",
             )
     if value not in AWS_REGIONS:
         raise AnswerError(
@@ -207,7 +213,9 @@ def check_domain(value: str) -> None:
     if value == "":
         return  # optional: CloudFront's own HTTPS address is used instead
     if "://" in value or "/" in value:
-        raise AnswerError(field, value, "Give the host name only, e.g. desk.example.co.uk (no https:// or path).")
+        raise AnswerError(
+            field, value, "Give the host name only, e.g. desk.example.co.uk (no https:// or path)."
+        )
     if value != value.lower():
         raise AnswerError(field, value, f"Use lowercase: {value.lower()}.")
     labels = value.rstrip(".").split(".")
@@ -227,9 +235,7 @@ def check_domain(value: str) -> None:
     if labels[-1] in UNCERTIFIABLE_TLDS or any(
         bare == domain or bare.endswith("." + domain) for domain in UNCERTIFIABLE_DOMAINS
     ):
-        raise AnswerError(
-            field, value, "Use a domain you control (ACM must validate it), or leave it blank."
-        )
+        raise AnswerError(field, value, "Use a domain you control (ACM must validate it), or leave it blank.")
 
 
 def check_gateway_date(value: str, today: dt.date) -> None:

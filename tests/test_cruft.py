@@ -49,8 +49,8 @@ def commit_project(project: Path) -> None:
 def test_cruft_create_check_and_update(template_repo, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    created = cruft("create", str(template_repo), "--no-input",
-                    "--extra-context", '{"gateway_date": "2027-03-01", "ci_provider": "gitlab"}', cwd=out)  # fmt: skip
+    answers = '{"gateway_date": "2027-03-01", "ci_provider": "gitlab"}'
+    created = cruft("create", str(template_repo), "--no-input", "--extra-context", answers, cwd=out)
     assert created.returncode == 0, created.stderr
     project = out / "service_desk"
     assert (project / ".gitlab" / "CODEOWNERS").is_file()

@@ -71,4 +71,3 @@ def test_invalid_choice_in_a_replay_file_is_caught_by_the_hook(tmp_path, capfd):
     assert result.returncode != 0
     assert "ERROR ci_provider: 'bitbucket' is not allowed. Choose one of: github, gitlab." in result.stderr
     assert not out.exists() or list(out.iterdir()) == []
-
