@@ -79,5 +79,5 @@ def test_remove_gitlab_files_tolerates_absent_files(tmp_path):
 
 def test_next_steps_name_the_folder_and_host():
     text = post_gen.next_steps({**ANSWERS, "ci_provider": "github"})
-    assert "cd service_desk" in text and "push to GitHub" in text
+    assert "cd service_desk" in text and "to GitHub" in text
     assert "make test" in text and "make run" in text
