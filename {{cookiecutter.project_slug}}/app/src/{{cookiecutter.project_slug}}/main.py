@@ -1,0 +1,75 @@
+"""The application factory: settings in, a configured FastAPI app out.
+
+Run with `uvicorn --factory {{ cookiecutter.project_slug }}.main:create_app` (see the Makefile and
+Dockerfile). Tests call create_app() with their own settings and metrics sink.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import sessionmaker
+
+from . import health, tickets
+from .db import create_db_engine
+from .features import load_flags
+from .logs import configure_logging
+from .metrics import MetricsSink, create_sink
+from .settings import Settings
+
+PACKAGE_DIR = Path(__file__).parent
+request_log = logging.getLogger("{{ cookiecutter.project_slug }}.requests")
+
+
+def create_app(settings: Settings | None = None, metrics: MetricsSink | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    flags = load_flags(settings.environment, settings.feature_flags)  # fails fast on typos
+    engine = create_db_engine(settings.sqlalchemy_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # close pooled connections cleanly when ECS stops the task
+
+    app = FastAPI(title=settings.project_name, version=settings.app_version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.flags = flags
+    app.state.engine = engine
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.metrics = metrics or create_sink(settings)
+    templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+    templates.env.globals.update(settings=settings, flags=flags)
+    app.state.templates = templates
+
+    @app.middleware("http")
+    async def log_request(request: Request, call_next):
+        """One log line per request, tied together by a request id that is also
+        returned to the caller (quote it when reporting a problem)."""
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        request_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(tickets.api)
+    app.include_router(tickets.pages)
+    return app

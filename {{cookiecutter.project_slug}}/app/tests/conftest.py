@@ -1,0 +1,73 @@
+"""Test fixtures: a real, migrated database for every test.
+
+SQLite in a temporary folder by default; a real PostgreSQL when DATABASE_URL points at
+an (empty) database, as in CI. Either way the schema comes from the Alembic migrations,
+so the migrations are tested too.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+
+from {{ cookiecutter.project_slug }}.db import create_db_engine
+from {{ cookiecutter.project_slug }}.main import create_app
+from {{ cookiecutter.project_slug }}.models import Ticket
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+class RecordingSink:
+    """A metrics sink that remembers what the app emitted."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, str], dict[str, str]]] = []
+
+    def count(self, name: str, dimensions: dict[str, str], properties: dict[str, str]) -> None:
+        self.events.append((name, dimensions, properties))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="local",
+        git_sha="0123456789abcdef",
+        app_version="1.2.3",
+        feature_flags="",
+    )
+
+
+@pytest.fixture
+def metrics() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+def client(settings: Settings, metrics: RecordingSink) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, metrics)) as test_client:
+        yield test_client
+    # Leave the (possibly shared) database empty for the next test.
+    engine = create_db_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(delete(Ticket))
+    engine.dispose()

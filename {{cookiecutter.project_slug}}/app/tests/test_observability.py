@@ -1,0 +1,55 @@
+"""Logs and metrics in the shapes CloudWatch understands."""
+
+import io
+import json
+
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.project_slug }}.main import create_app
+from {{ cookiecutter.project_slug }}.metrics import EmfSink, NullSink, create_sink
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+
+def test_each_request_logs_one_json_line_with_a_request_id(settings, capsys):
+    # The app is built inside the test so its log handler writes to the captured stdout.
+    with TestClient(create_app(settings)) as client:
+        capsys.readouterr()
+        response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [entry] = [line for line in lines if line.get("message") == "request"]
+    assert entry["request_id"] == "abc-123"
+    assert entry["method"] == "GET" and entry["path"] == "/healthz" and entry["status"] == 200
+    assert entry["level"] == "INFO" and entry["duration_ms"] >= 0
+    assert "timestamp" in entry
+
+
+def test_request_id_is_generated_when_absent(client):
+    first = client.get("/healthz").headers["X-Request-ID"]
+    second = client.get("/healthz").headers["X-Request-ID"]
+    assert len(first) == 32 and first != second
+
+
+def test_emf_document_shape():
+    stream = io.StringIO()
+    EmfSink("Service Desk", stream).count(
+        "TicketsRaised",
+        dimensions={"Service": "service-desk", "Environment": "prod"},
+        properties={"Priority": "high"},
+    )
+    document = json.loads(stream.getvalue())
+    directive = document["_aws"]["CloudWatchMetrics"][0]
+    assert directive == {
+        "Namespace": "Service Desk",
+        "Dimensions": [["Environment", "Service"]],
+        "Metrics": [{"Name": "TicketsRaised", "Unit": "Count"}],
+    }
+    assert isinstance(document["_aws"]["Timestamp"], int)
+    assert document["TicketsRaised"] == 1
+    assert document["Service"] == "service-desk" and document["Environment"] == "prod"
+    assert document["Priority"] == "high"
+
+
+def test_sink_follows_settings():
+    assert isinstance(create_sink(Settings(metrics_sink="none")), NullSink)
+    assert isinstance(create_sink(Settings(metrics_sink="emf")), EmfSink)

@@ -1,0 +1,63 @@
+"""The server-rendered page: usable without JavaScript, and accessible."""
+
+import re
+
+
+def test_page_lists_tickets_with_accessible_structure(client):
+    client.post("/api/tickets", json={"title": "Laptop will not boot", "priority": "high"})
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="en">' in html
+    assert '<a class="skip-link" href="#main">' in html
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert "<caption>1 ticket, newest first</caption>" in html
+    assert '<th scope="row">Laptop will not boot</th>' in html
+    for field in ("title", "description"):
+        assert f'<label for="{field}">' in html
+
+
+def test_form_raises_a_ticket_then_redirects(client, metrics):
+    response = client.post(
+        "/tickets",
+        data={"title": "Monitor flickers", "description": "Desk 14", "priority": "low"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert re.fullmatch(r"/\?created=\d+", response.headers["location"])
+    page = client.get(response.headers["location"])
+    assert "Monitor flickers" in page.text
+    assert 'role="status"' in page.text
+    assert len(metrics.events) == 1
+
+
+def test_form_errors_are_summarised_and_linked_to_fields(client):
+    response = client.post("/tickets", data={"title": "ab", "priority": "urgent"})
+    assert response.status_code == 422
+    html = response.text
+    assert "<title>Error: Support tickets" in html
+    assert 'role="alert"' in html
+    assert '<a href="#title">Enter a title between 3 and 120 characters</a>' in html
+    assert '<a href="#priority">Choose low, normal or high</a>' in html
+    assert 'aria-describedby="title-hint title-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="ab"' in html, "what the user typed is kept"
+    assert client.get("/api/tickets").json() == []
+
+
+def test_user_input_is_escaped(client):
+    client.post("/api/tickets", json={"title": "<script>alert(1)</script>"})
+    html = client.get("/").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_close_from_the_page(client):
+    ticket = client.post("/api/tickets", json={"title": "Reset my password"}).json()
+    response = client.post(f"/tickets/{ticket['id']}/close", follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(f"/api/tickets/{ticket['id']}").json()["status"] == "closed"
+
+
+def test_footer_shows_environment_and_version(client):
+    assert "Environment: local &middot; version 1.2.3 (0123456789ab)" in client.get("/").text
