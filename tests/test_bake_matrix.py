@@ -129,3 +129,7 @@ def test_ruff_is_clean(project):
 def test_generated_app_tests_pass(project, shared_env):
     result = run_project_tests(project, shared_env)
     assert re.search(r"\d+ passed", result.stdout), result.stdout
+
+
+def test_dockerfile_passes_hadolint(project):
+    run([str(TOOLS_BIN / "hadolint"), "app/Dockerfile"], cwd=project)
