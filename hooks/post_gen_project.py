@@ -111,9 +111,10 @@ Created {slug}/ for {answers["project_name"]}.
 
 Next steps:
   cd {slug}
-  git init -b main && git add . && git commit -m "Generate project from template"
-  make setup     # install the tools and dependencies (creates uv.lock: commit it)
+  git init -b main
+  make setup     # install the tools and dependencies (creates uv.lock)
   make test      # all tests, offline
+  git add . && git commit -m "Generate project from template"
   make run       # the service on http://127.0.0.1:8000
 
 Then read README.md and push the repository to {host}.
