@@ -1,0 +1,373 @@
+"""The way in: an Application Load Balancer across the public subnets, always behind HTTPS.
+
+With a custom domain: ACM certificate on the load balancer; HTTPS with TLS 1.2+ and HTTP
+redirected to HTTPS.
+
+Without one: CloudFront sits in front and serves HTTPS on its own *.cloudfront.net
+certificate. The load balancer then accepts only CloudFront's addresses (an AWS-managed
+prefix list) carrying a secret header, so nobody can bypass CloudFront. Trade-off: the hop
+from CloudFront to the load balancer is plain HTTP inside AWS's network. To encrypt that
+hop too, give the project a domain.
+
+Both ways: a WAF web ACL with AWS managed rules (when the profile asks for it), access logs
+to a private, encrypted, TLS-only bucket, and health checks on /readyz.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+APP_PORT = 8000
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+ORIGIN_HEADER = "X-Origin-Verify"
+# AWS-managed CloudFront policies (fixed IDs, the same in every account).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",  # OWASP top-10 style attacks
+    "AWSManagedRulesKnownBadInputsRuleSet",  # exploit payloads such as Log4Shell
+    "AWSManagedRulesAmazonIpReputationList",  # addresses AWS has seen attacking
+)
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: list[pulumi.Input[str]]
+    domain_name: str | None
+    waf: bool
+    deletion_protection: bool
+    log_retention_days: int
+
+
+class Edge(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("epa:edge:Edge", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        behind_cloudfront = args.domain_name is None
+
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg", vpc_id=args.vpc_id, description="Load balancer", opts=child
+        )
+        if behind_cloudfront:
+            cloudfront_ips = aws.ec2.get_managed_prefix_list_output(
+                name="com.amazonaws.global.cloudfront.origin-facing"
+            )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-cloudfront",
+                security_group_id=self.security_group.id,
+                prefix_list_id=cloudfront_ips.id,
+                ip_protocol="tcp",
+                from_port=80,
+                to_port=80,
+                description="HTTP from CloudFront only",
+                opts=child,
+            )
+        else:
+            for port in (80, 443):  # 80 only redirects to 443
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-from-internet-{port}",
+                    security_group_id=self.security_group.id,
+                    cidr_ipv4="0.0.0.0/0",
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description="Users",
+                    opts=child,
+                )
+
+        logs_bucket, logs_policy = self._access_log_bucket(name, args.log_retention_days, child)
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=args.public_subnet_ids,
+            security_groups=[self.security_group.id],
+            drop_invalid_header_fields=True,  # refuse request-smuggling tricks
+            enable_deletion_protection=args.deletion_protection,
+            access_logs={"bucket": logs_bucket.bucket, "enabled": True},
+            # AWS checks it may write to the bucket when logging is switched on.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]),
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=APP_PORT,
+            protocol="HTTP",
+            target_type="ip",  # Fargate tasks register by IP address
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,  # finish in-flight requests, then let the task go
+            health_check={
+                "path": "/readyz",  # ready = the app and its database answer
+                "matcher": "200",
+                "interval": 15,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            opts=child,
+        )
+        forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+
+        if behind_cloudfront:
+            origin_secret = random.RandomPassword(
+                f"{name}-origin-secret", length=32, special=False, opts=child
+            )
+            self.listener = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "fixed-response",
+                        "fixed_response": {
+                            "content_type": "text/plain",
+                            "message_body": "Forbidden",
+                            "status_code": "403",
+                        },
+                    }
+                ],
+                opts=child,
+            )
+            aws.lb.ListenerRule(
+                f"{name}-from-cloudfront",
+                listener_arn=self.listener.arn,
+                priority=1,
+                conditions=[
+                    {
+                        "http_header": {
+                            "http_header_name": ORIGIN_HEADER,
+                            "values": [origin_secret.result],
+                        }
+                    }
+                ],
+                actions=forward,
+                opts=child,
+            )
+            self.distribution = self._cloudfront(name, origin_secret.result, child)
+            self.url = pulumi.Output.concat("https://", self.distribution.domain_name)
+            self.certificate_validation_records = None
+        else:
+            certificate = aws.acm.Certificate(
+                f"{name}-cert", domain_name=args.domain_name, validation_method="DNS", opts=child
+            )
+            # The DNS records that prove the domain is ours. `pulumi up` waits here until
+            # they exist at the DNS provider (see the README, "Custom domain").
+            self.certificate_validation_records = certificate.domain_validation_options
+            validation = aws.acm.CertificateValidation(
+                f"{name}-cert",
+                certificate_arn=certificate.arn,
+                validation_record_fqdns=certificate.domain_validation_options.apply(
+                    lambda options: [o.resource_record_name for o in options]
+                ),
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                    }
+                ],
+                opts=child,
+            )
+            self.listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=self.load_balancer.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=validation.certificate_arn,
+                default_actions=forward,
+                opts=child,
+            )
+            self.distribution = None
+            self.url = pulumi.Output.concat("https://", args.domain_name)
+
+        if args.waf:
+            self._waf(name, child)
+
+        self.register_outputs(
+            {
+                "url": self.url,
+                "load_balancer_dns": self.load_balancer.dns_name,
+                "target_group_arn": self.target_group.arn,
+            }
+        )
+
+    def _access_log_bucket(self, name: str, retention_days: int, child: pulumi.ResourceOptions):
+        """Who requested what, when: kept private, encrypted and expiring."""
+        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=True, opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},  # no ACLs at all
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            # Load balancer log delivery supports S3-managed keys (SSE-S3) only.
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": retention_days},
+                }
+            ],
+            opts=child,
+        )
+        policy = aws.s3.BucketPolicy(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(_access_log_policy),
+            opts=child,
+        )
+        return bucket, policy
+
+    def _cloudfront(self, name: str, origin_secret: pulumi.Output[str], child):
+        return aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            enabled=True,
+            comment=f"{name}: HTTPS in front of the load balancer",
+            price_class="PriceClass_100",  # Europe and North America edges: the cheapest
+            http_version="http2and3",
+            origins=[
+                {
+                    "origin_id": "alb",
+                    "domain_name": self.load_balancer.dns_name,
+                    "custom_origin_config": {
+                        "http_port": 80,
+                        "https_port": 443,
+                        "origin_protocol_policy": "http-only",
+                        "origin_ssl_protocols": ["TLSv1.2"],
+                    },
+                    "custom_headers": [{"name": ORIGIN_HEADER, "value": origin_secret}],
+                }
+            ],
+            default_cache_behavior={
+                "target_origin_id": "alb",
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                "cached_methods": ["GET", "HEAD"],
+                "cache_policy_id": CACHING_DISABLED,  # a dynamic app: never serve stale pages
+                "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                "compress": True,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate={"cloudfront_default_certificate": True},
+            opts=child,
+        )
+
+    def _waf(self, name: str, child: pulumi.ResourceOptions) -> None:
+        def visibility(metric: str) -> dict:
+            return {
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": metric,
+                "sampled_requests_enabled": True,
+            }
+
+        rules = [
+            {
+                "name": group,
+                "priority": priority,
+                "override_action": {"none": {}},
+                "statement": {
+                    "managed_rule_group_statement": {"vendor_name": "AWS", "name": group}
+                },
+                "visibility_config": visibility(group),
+            }
+            for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
+        ]
+        rules.append(
+            {
+                "name": "rate-limit",
+                "priority": 10,
+                "action": {"block": {}},
+                # Behind CloudFront the client address is in X-Forwarded-For.
+                "statement": {
+                    "rate_based_statement": {
+                        "limit": 1000,
+                        "aggregate_key_type": "FORWARDED_IP",
+                        "forwarded_ip_config": {
+                            "header_name": "X-Forwarded-For",
+                            "fallback_behavior": "MATCH",
+                        },
+                    }
+                },
+                "visibility_config": visibility("rate-limit"),
+            }
+        )
+        web_acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="REGIONAL",
+            default_action={"allow": {}},
+            rules=rules,
+            visibility_config=visibility(f"{name}-waf"),
+            opts=child,
+        )
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf",
+            resource_arn=self.load_balancer.arn,
+            web_acl_arn=web_acl.arn,
+            opts=child,
+        )
+        # WAF logs must go to a log group whose name starts with aws-waf-logs-.
+        waf_logs = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs", name_prefix="aws-waf-logs-", retention_in_days=30, opts=child
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf",
+            resource_arn=web_acl.arn,
+            log_destination_configs=[waf_logs.arn],
+            opts=child,
+        )
+
+
+def _access_log_policy(bucket_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "LoadBalancerLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{bucket_arn}/AWSLogs/*",
+                },
+            ],
+        }
+    )

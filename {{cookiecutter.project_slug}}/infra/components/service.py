@@ -1,0 +1,284 @@
+"""The app on ECS Fargate: image registry, cluster, task definition, service, autoscaling.
+
+Tasks run in the private subnets of every zone with no public IP; only the load balancer
+can reach them. Deploys replace tasks one batch at a time while keeping full capacity, and
+the circuit breaker rolls back a version whose tasks do not become healthy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+CONTAINER = "app"
+CONTAINER_PORT = 8000
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    environment: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    load_balancer_security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    image: str | None  # the image the pipeline built (repository@sha256:digest)
+    cpu: int
+    memory: int
+    min_tasks: int
+    max_tasks: int
+    log_retention_days: int
+    db_host: pulumi.Input[str]
+    db_port: pulumi.Input[int]
+    db_name: str
+    db_secret_arn: pulumi.Input[str]
+    db_key_arn: pulumi.Input[str]
+    metrics_namespace: str
+
+
+def _assume_role(service: str) -> pulumi.Output[str]:
+    return aws.iam.get_policy_document_output(
+        statements=[
+            {
+                "actions": ["sts:AssumeRole"],
+                "principals": [{"type": "Service", "identifiers": [service]}],
+            }
+        ]
+    ).json
+
+
+class Service(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("epa:service:Service", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.repository = aws.ecr.Repository(
+            f"{name}-images",
+            image_tag_mutability="IMMUTABLE",  # a tag always means the same image
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS"}],
+            force_delete=args.environment != "prod",
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-images",
+            repository=self.repository.name,
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": "Keep the last 30 images (enough to roll back)",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": 30,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
+            opts=child,
+        )
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": "enhanced"}],
+            opts=child,
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", retention_in_days=args.log_retention_days, opts=child
+        )
+
+        # Execution role: used by ECS itself to pull the image, write logs and read the
+        # database secret before the container starts.
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution",
+            role=execution_role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-secret",
+            role=execution_role.id,
+            policy=aws.iam.get_policy_document_output(
+                statements=[
+                    {
+                        "actions": ["secretsmanager:GetSecretValue"],
+                        "resources": [args.db_secret_arn],
+                    },
+                    {"actions": ["kms:Decrypt"], "resources": [args.db_key_arn]},
+                ]
+            ).json,
+            opts=child,
+        )
+        # Task role: what the app's own code may do in AWS. It calls no AWS API (logs and
+        # metrics leave through stdout), so it gets no permissions at all.
+        task_role = aws.iam.Role(
+            f"{name}-task", assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"), opts=child
+        )
+
+        region = aws.get_region_output().region
+        # The pipeline deploys with `image` set to the digest it just pushed. Before its
+        # first run there is no image yet: tasks wait for one (and the alarms say so).
+        image = args.image or self.repository.repository_url.apply(lambda url: f"{url}:initial")
+        container = pulumi.Output.all(
+            image=image,
+            log_group=self.log_group.name,
+            region=region,
+            db_host=args.db_host,
+            db_port=args.db_port,
+            db_secret=args.db_secret_arn,
+        ).apply(lambda v: json.dumps([self._container(args, v)]))
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"{name}-{args.environment}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=container,
+            volumes=[{"name": "tmp"}],
+            opts=child,
+        )
+
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description="App tasks", opts=child
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            ip_protocol="tcp",
+            from_port=CONTAINER_PORT,
+            to_port=CONTAINER_PORT,
+            description="Load balancer",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-anywhere",
+            security_group_id=self.security_group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="Image pulls, AWS APIs and the database",
+            opts=child,
+        )
+
+        self.service = aws.ecs.Service(
+            f"{name}-service",
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            launch_type="FARGATE",
+            desired_count=args.min_tasks,
+            network_configuration={
+                "subnets": args.subnet_ids,  # one per zone: ECS spreads tasks across them
+                "security_groups": [self.security_group.id],
+                "assign_public_ip": False,
+            },
+            load_balancers=[
+                {
+                    "target_group_arn": args.target_group_arn,
+                    "container_name": CONTAINER,
+                    "container_port": CONTAINER_PORT,
+                }
+            ],
+            health_check_grace_period_seconds=30,
+            # Start new tasks before stopping old ones: never below full capacity.
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            availability_zone_rebalancing="ENABLED",
+            enable_execute_command=False,  # no shell into production containers
+            propagate_tags="SERVICE",
+            # Autoscaling owns the running count after the first deploy.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+
+        scaling_target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name),
+            min_capacity=args.min_tasks,
+            max_capacity=args.max_tasks,
+            opts=child,
+        )
+        scaling_metrics = {
+            "cpu": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+            "requests": {
+                "predefined_metric_type": "ALBRequestCountPerTarget",
+                "resource_label": pulumi.Output.concat(
+                    args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix
+                ),
+            },
+        }
+        targets = {"cpu": 60, "requests": 500}  # % CPU; requests per task per minute
+        for metric, spec in scaling_metrics.items():
+            aws.appautoscaling.Policy(
+                f"{name}-scale-on-{metric}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=scaling_target.service_namespace,
+                scalable_dimension=scaling_target.scalable_dimension,
+                resource_id=scaling_target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": targets[metric],
+                    "predefined_metric_specification": spec,
+                    "scale_in_cooldown": 120,
+                    "scale_out_cooldown": 60,
+                },
+                opts=child,
+            )
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster.name,
+                "service_name": self.service.name,
+                "repository_url": self.repository.repository_url,
+            }
+        )
+
+    @staticmethod
+    def _container(args: ServiceArgs, v: dict) -> dict:
+        secret = v["db_secret"]
+        return {
+            "name": CONTAINER,
+            "image": v["image"],
+            "essential": True,
+            "portMappings": [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}],
+            "user": "10001:10001",
+            "readonlyRootFilesystem": True,  # a compromised process cannot change the image
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108
+            "environment": [
+                {"name": "ENVIRONMENT", "value": args.environment},
+                {"name": "METRICS_SINK", "value": "emf"},
+                {"name": "METRICS_NAMESPACE", "value": args.metrics_namespace},
+                {"name": "DB_HOST", "value": v["db_host"]},
+                {"name": "DB_PORT", "value": str(v["db_port"])},
+                {"name": "DB_NAME", "value": args.db_name},
+            ],
+            # Credentials come from Secrets Manager at start-up: never plain env values.
+            "secrets": [
+                {"name": "DB_USERNAME", "valueFrom": f"{secret}:username::"},
+                {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": v["log_group"],
+                    "awslogs-region": v["region"],
+                    "awslogs-stream-prefix": CONTAINER,
+                },
+            },
+        }

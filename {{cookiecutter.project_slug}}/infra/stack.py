@@ -1,0 +1,144 @@
+"""One environment of the service: the components wired together from a profile.
+
+Data flows one way: network -> edge (load balancer) -> database -> service -> monitoring.
+__main__.py calls build() for the real CLI; synth.py calls the same build() under mocks.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.database import DATABASE_NAME, Database, DatabaseArgs
+from components.edge import Edge, EdgeArgs
+from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
+from components.service import Service, ServiceArgs
+from environment_profile import EnvironmentProfile
+
+MANAGED_BY = "pulumi"
+
+
+def required_tags(project: str, environment: str) -> dict[str, str]:
+    """Tags on every taggable resource: cost reports per environment, and the inspection
+    of a deployed environment finds its resources by them."""
+    return {"project": project, "environment": environment, "managed-by": MANAGED_BY}
+
+
+def build(
+    profile: EnvironmentProfile,
+    project: str,
+    environment: str,
+    region: str,
+    image: str | None = None,
+) -> dict[str, pulumi.Input]:
+    """Declare the environment's resources; return the stack outputs."""
+    provider = aws.Provider(
+        "aws",
+        region=region,
+        default_tags={"tags": required_tags(project, environment)},
+    )
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
+    zones = aws.get_availability_zones(
+        state="available", opts=pulumi.InvokeOptions(provider=provider)
+    ).names[: profile.az_count]
+    if len(zones) < profile.az_count:
+        raise ValueError(f"azCount: {region} has only {len(zones)} zones available")
+    prefix = f"{project}-{environment}"
+
+    network = Network(
+        "network",
+        NetworkArgs(
+            cidr=profile.vpc_cidr,
+            zones=zones,
+            nat_gateways=profile.nat_gateways,
+            vpc_endpoints=profile.vpc_endpoints,
+            flow_log_retention_days=profile.log_retention_days,
+        ),
+        opts,
+    )
+    edge = Edge(
+        "edge",
+        EdgeArgs(
+            vpc_id=network.vpc.id,
+            public_subnet_ids=[s.id for s in network.public_subnets],
+            domain_name=profile.domain_name,
+            waf=profile.waf,
+            deletion_protection=profile.alb_deletion_protection,
+            log_retention_days=profile.log_retention_days,
+        ),
+        opts,
+    )
+    database = Database(
+        "database",
+        DatabaseArgs(
+            identifier=prefix,
+            vpc_id=network.vpc.id,
+            subnet_ids=[s.id for s in network.isolated_subnets],
+            instance_class=profile.db_instance_class,
+            allocated_storage=profile.db_allocated_storage,
+            max_allocated_storage=profile.db_max_allocated_storage,
+            multi_az=profile.db_multi_az,
+            backup_retention_days=profile.db_backup_retention_days,
+            deletion_protection=profile.db_deletion_protection,
+            monitoring_interval=profile.db_monitoring_interval,
+            log_retention_days=profile.log_retention_days,
+        ),
+        opts,
+    )
+    service = Service(
+        "app",
+        ServiceArgs(
+            environment=environment,
+            vpc_id=network.vpc.id,
+            subnet_ids=[s.id for s in network.private_subnets],
+            load_balancer_security_group_id=edge.security_group.id,
+            target_group_arn=edge.target_group.arn,
+            target_group_arn_suffix=edge.target_group.arn_suffix,
+            load_balancer_arn_suffix=edge.load_balancer.arn_suffix,
+            image=image,
+            cpu=profile.task_cpu,
+            memory=profile.task_memory,
+            min_tasks=profile.min_tasks,
+            max_tasks=profile.max_tasks,
+            log_retention_days=profile.log_retention_days,
+            db_host=database.instance.address,
+            db_port=database.instance.port,
+            db_name=DATABASE_NAME,
+            db_secret_arn=database.secret_arn,
+            db_key_arn=database.key.arn,
+            metrics_namespace=project,
+        ),
+        pulumi.ResourceOptions(providers={"aws": provider}, depends_on=[edge]),
+    )
+    database.allow_from("app", service.security_group.id)
+    monitoring = Observability(
+        "monitoring",
+        ObservabilityArgs(
+            environment=environment,
+            alert_email=profile.alert_email if profile.alarm_emails else None,
+            load_balancer_arn_suffix=edge.load_balancer.arn_suffix,
+            target_group_arn_suffix=edge.target_group.arn_suffix,
+            cluster_name=service.cluster.name,
+            service_name=service.service.name,
+            db_instance_id=database.instance.identifier,
+            db_allocated_storage_gb=profile.db_allocated_storage,
+            metrics_namespace=project,
+            service_label=project,
+        ),
+        opts,
+    )
+    outputs: dict[str, pulumi.Input] = {
+        "url": edge.url,
+        "load_balancer_dns": edge.load_balancer.dns_name,
+        "cluster_name": service.cluster.name,
+        "service_name": service.service.name,
+        "task_family": service.task_definition.family,
+        "repository_url": service.repository.repository_url,
+        "database_address": database.instance.address,
+        "alert_topic_arn": monitoring.topic.arn,
+        "tier": profile.tier,
+    }
+    if edge.certificate_validation_records is not None:
+        outputs["certificate_validation_records"] = edge.certificate_validation_records
+    return outputs

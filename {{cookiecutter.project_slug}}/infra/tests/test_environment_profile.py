@@ -1,0 +1,60 @@
+"""Stack configuration is validated before any resource is declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from environment_profile import TIER_DEFAULTS, ProfileError, load_profile, profile_fields
+from synth import synthesize
+
+
+def config(**values: str) -> dict[str, str]:
+    return {"tier": "prod", "alertEmail": "ops@example.co.uk", **values}
+
+
+def test_tier_defaults_apply_and_overrides_win():
+    profile = load_profile(config(minTasks="3", dbMultiAz="true", natGateways="per_az"))
+    assert profile.min_tasks == 3 and profile.az_count == 3 and profile.waf is True
+    assert load_profile(config(tier="dev")).nat_gateways == "single"
+
+
+def test_every_tier_defines_every_field():
+    assert all(set(defaults) == set(profile_fields()) for defaults in TIER_DEFAULTS.values())
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"tier": "production"},
+            "tier: 'production' is not allowed; use one of dev, staging, prod.",
+        ),
+        ({"azCount": "1"}, "azCount: 1 is not allowed; use 2 to 4"),
+        ({"alertEmail": ""}, "alertEmail: ''; the prod tier e-mails alarms, give an address."),
+        ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr: '10.0.0.0/33' is not a CIDR block"),
+        ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr: '8.8.0.0/16' must be a private range"),
+        ({"minTasks": "1"}, "minTasks: 1 in prod; use at least 2"),
+        ({"minTasks": "4", "maxTasks": "3"}, "need 1 <= minTasks <= maxTasks"),
+        ({"taskCpu": "256", "taskMemory": "4096"}, "is not a Fargate size"),
+        ({"natGateways": "many"}, "natGateways: 'many' is not allowed"),
+        ({"dbMultiAz": "yes"}, "dbMultiAz: 'yes' is not allowed; use true or false."),
+        ({"minTasks": "two"}, "minTasks: 'two' is not allowed; use a whole number."),
+        (
+            {"domainName": "Desk.Example.com"},
+            "domainName: 'Desk.Example.com' is not a lowercase DNS name",
+        ),
+    ],
+)
+def test_bad_config_fails_with_a_clear_message(values, message):
+    with pytest.raises(ProfileError) as error:
+        load_profile(config(**values))
+    assert message in str(error.value)
+
+
+def test_bad_config_stops_the_program_before_any_resource():
+    with pytest.raises(ProfileError, match="azCount"):
+        synthesize("prod", overrides={"azCount": "1"})
+
+
+def test_dev_may_skip_alarm_emails():
+    assert load_profile({"tier": "dev"}).alarm_emails is False

@@ -1,0 +1,173 @@
+"""The availability and security of each environment, asserted on its synthesized model."""
+
+from __future__ import annotations
+
+import json
+
+from stack import required_tags
+
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+ECS_SERVICE = "aws:ecs/service:Service"
+RDS = "aws:rds/instance:Instance"
+MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
+
+
+def subnets(model, tier: str) -> list[dict]:
+    return [s for s in model.of_type(SUBNET) if s["inputs"]["tags"]["tier"] == tier]
+
+
+def test_three_subnet_tiers_in_every_zone(model):
+    zones = {
+        tier: {s["inputs"]["availabilityZone"] for s in subnets(model, tier)}
+        for tier in ("public", "private", "isolated")
+    }
+    expected = 3 if model.stack == "prod" else 2
+    assert all(len(z) == expected for z in zones.values()), zones
+    assert zones["public"] == zones["private"] == zones["isolated"]
+
+
+def test_prod_has_a_nat_gateway_per_zone_and_each_zone_uses_its_own(prod):
+    nat_zone = {}
+    public_zone = {
+        f"{s['name']}-id": s["inputs"]["availabilityZone"] for s in subnets(prod, "public")
+    }
+    for nat in prod.of_type(NAT):
+        nat_zone[f"{nat['name']}-id"] = public_zone[nat["inputs"]["subnetId"]]
+    assert len(nat_zone) == 3 and len(set(nat_zone.values())) == 3
+    for i, private in enumerate(sorted(subnets(prod, "private"), key=lambda s: s["name"])):
+        table = prod.named(f"network-private-rt-{i}")
+        [route] = table["inputs"]["routes"]
+        assert nat_zone[route["natGatewayId"]] == private["inputs"]["availabilityZone"]
+
+
+def test_isolated_subnets_have_no_internet_route(model):
+    isolated_ids = {f"{s['name']}-id" for s in subnets(model, "isolated")}
+    associations = model.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    assert not [a for a in associations if a["inputs"]["subnetId"] in isolated_ids]
+
+
+def test_dev_is_the_cheaper_profile(dev):
+    assert len(dev.of_type(NAT)) == 1
+    assert dev.one(RDS)["inputs"]["multiAz"] is False
+    assert dev.one(ECS_SERVICE)["inputs"]["desiredCount"] == 1
+    assert dev.of_type("aws:wafv2/webAcl:WebAcl") == []
+    assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert dev.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
+
+
+def test_service_is_spread_private_and_rolls_back(model):
+    service = model.one(ECS_SERVICE)["inputs"]
+    assert service["desiredCount"] >= MIN_TASKS[model.stack]
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["deploymentMinimumHealthyPercent"] == 100
+    assert service["networkConfiguration"]["assignPublicIp"] is False
+    private_ids = {f"{s['name']}-id" for s in subnets(model, "private")}
+    assert set(service["networkConfiguration"]["subnets"]) == private_ids
+    scaling = model.one("aws:appautoscaling/target:Target")["inputs"]
+    assert scaling["minCapacity"] == MIN_TASKS[model.stack] < scaling["maxCapacity"]
+
+
+def test_database_is_private_encrypted_and_tiered(model):
+    db = model.one(RDS)["inputs"]
+    key_arn = f"arn:aws:kms:{model.data['region']}:123456789012:key/database-key"
+    assert db["storageEncrypted"] is True and db["kmsKeyId"] == key_arn
+    assert db["publiclyAccessible"] is False
+    assert db["manageMasterUserPassword"] is True
+    assert db["multiAz"] is (model.stack != "dev")
+    assert db["deletionProtection"] is (model.stack == "prod")
+    assert db["backupRetentionPeriod"] >= {"dev": 1, "staging": 7, "prod": 14}[model.stack]
+    params = model.one("aws:rds/parameterGroup:ParameterGroup")["inputs"]["parameters"]
+    assert {"name": "rds.force_ssl", "value": "1"} in params
+
+
+def test_database_accepts_only_the_app(model):
+    [rule] = [
+        r
+        for r in model.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r["inputs"]["securityGroupId"] == "database-sg-id"
+    ]
+    assert rule["inputs"]["referencedSecurityGroupId"] == "app-sg-id"
+    assert rule["inputs"]["fromPort"] == rule["inputs"]["toPort"] == 5432
+
+
+def test_app_gets_database_credentials_as_secrets(model):
+    [container] = json.loads(
+        model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
+    )
+    secret_names = {s["name"] for s in container["secrets"]}
+    assert secret_names == {"DB_USERNAME", "DB_PASSWORD"}
+    env_names = {e["name"] for e in container["environment"]}
+    assert not {name for name in env_names if "PASSWORD" in name or "SECRET" in name}
+    assert container["readonlyRootFilesystem"] is True
+
+
+def test_without_a_domain_cloudfront_serves_https_and_the_alb_admits_only_it(prod):
+    cdn = prod.one("aws:cloudfront/distribution:Distribution")["inputs"]
+    assert cdn["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
+    ingress = [
+        r["inputs"]
+        for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r["inputs"]["securityGroupId"] == "edge-alb-sg-id"
+    ]
+    assert ingress == [
+        {**ingress[0], "prefixListId": "pl-cloudfront", "fromPort": 80, "toPort": 80}
+    ]
+    assert "cidrIpv4" not in ingress[0]
+    listener = prod.one("aws:lb/listener:Listener")["inputs"]
+    assert listener["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
+
+
+def test_with_a_domain_https_only_and_http_redirects(prod_with_domain):
+    listeners = {
+        r["inputs"]["port"]: r["inputs"]
+        for r in prod_with_domain.of_type("aws:lb/listener:Listener")
+    }
+    assert listeners[443]["protocol"] == "HTTPS"
+    assert listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2")
+    redirect = listeners[80]["defaultActions"][0]
+    assert redirect["type"] == "redirect" and redirect["redirect"]["protocol"] == "HTTPS"
+    assert prod_with_domain.of_type("aws:cloudfront/distribution:Distribution") == []
+
+
+def test_waf_protects_the_load_balancer_where_the_tier_says(model):
+    associations = model.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    if model.stack == "dev":
+        assert associations == []
+    else:
+        [association] = associations
+        assert association["inputs"]["resourceArn"].endswith("loadbalancer/edge-alb")
+
+
+def test_every_alarm_notifies_the_topic(model):
+    topic = model.one("aws:sns/topic:Topic")
+    topic_arn = f"arn:aws:sns:{model.data['region']}:123456789012:topic/{topic['name']}"
+    alarms = model.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    metrics = {a["inputs"]["metricName"] for a in alarms}
+    assert {
+        "HTTPCode_Target_5XX_Count",
+        "UnHealthyHostCount",
+        "TargetResponseTime",
+        "CPUUtilization",
+        "MemoryUtilization",
+        "FreeStorageSpace",
+        "DatabaseConnections",
+    } <= metrics
+    for alarm in alarms:
+        assert alarm["inputs"]["alarmActions"] == [topic_arn], alarm["name"]
+        assert alarm["inputs"]["okActions"] == [topic_arn], alarm["name"]
+    assert ("TicketsRaised" in metrics) is (model.stack == "prod")
+
+
+def test_every_aws_resource_carries_the_required_tags(model):
+    provider = model.one("pulumi:providers:aws")
+    expected = required_tags(model.data["project"], model.stack)
+    assert json.loads(provider["inputs"]["defaultTags"]) == {"tags": expected}
+    for resource in model.resources:
+        if resource["custom"] and resource["type"].startswith("aws:"):
+            assert resource["provider"] == provider["urn"], resource["urn"]
+
+
+def test_logs_are_kept_for_the_profile_retention(model):
+    for group in model.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert group["inputs"]["retentionInDays"] >= 14, group["name"]
