@@ -19,10 +19,10 @@ from environment_profile import EnvironmentProfile
 MANAGED_BY = "pulumi"
 
 
-def required_tags(project: str, environment: str) -> dict[str, str]:
-    """Tags on every taggable resource: cost reports per environment, and the inspection
-    of a deployed environment finds its resources by them."""
-    return {"project": project, "environment": environment, "managed-by": MANAGED_BY}
+def required_tags(project: str, environment: str, tier: str) -> dict[str, str]:
+    """Tags on every taggable resource: cost reports per environment; the policy pack and
+    the inspection of a deployed environment find resources and their tier by them."""
+    return {"project": project, "environment": environment, "tier": tier, "managed-by": MANAGED_BY}
 
 
 def build(
@@ -36,7 +36,7 @@ def build(
     provider = aws.Provider(
         "aws",
         region=region,
-        default_tags={"tags": required_tags(project, environment)},
+        default_tags={"tags": required_tags(project, environment, profile.tier)},
     )
     opts = pulumi.ResourceOptions(providers={"aws": provider})
     zones = aws.get_availability_zones(

@@ -161,7 +161,7 @@ def test_every_alarm_notifies_the_topic(model):
 
 def test_every_aws_resource_carries_the_required_tags(model):
     provider = model.one("pulumi:providers:aws")
-    expected = required_tags(model.data["project"], model.stack)
+    expected = required_tags(model.data["project"], model.stack, tier=model.stack)
     assert json.loads(provider["inputs"]["defaultTags"]) == {"tags": expected}
     for resource in model.resources:
         if resource["custom"] and resource["type"].startswith("aws:"):
