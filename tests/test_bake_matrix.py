@@ -133,3 +133,18 @@ def test_generated_app_tests_pass(project, shared_env):
 
 def test_dockerfile_passes_hadolint(project):
     run([str(TOOLS_BIN / "hadolint"), "app/Dockerfile"], cwd=project)
+
+
+# Infrastructure answers differ in these bakes (region, project name): run their infra
+# tests too (the reference project's run in the README quick-start test).
+INFRA_VARIANTS = [c for c in COMBINATIONS if "aws_region" in c or "project_slug" in c]
+
+
+@pytest.mark.parametrize("answers", INFRA_VARIANTS, ids=lambda c: c.get("project_slug", c.get("aws_region")))
+def test_generated_infra_tests_pass(answers, shared_env, tmp_path):
+    project = bake(tmp_path, **answers)
+    env = tool_env(PYTHONPATH=str(project / "app" / "src"))
+    result = run(
+        [str(shared_env), "-m", "pytest", "infra/tests", "-q", "-p", "no:cacheprovider"], cwd=project, env=env
+    )
+    assert re.search(r"\d+ passed", result.stdout), result.stdout

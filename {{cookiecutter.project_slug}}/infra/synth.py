@@ -93,6 +93,8 @@ class FakeAws(mocks.Mocks):
             return {"names": [f"{self.region}{zone}" for zone in "abcd"], "zoneIds": []}
         if function == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
+        if function == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "ci"}
         if function == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             return {"id": "pl-cloudfront", "name": args.args.get("name")}
         if function == "aws:iam/getPolicyDocument:getPolicyDocument":
@@ -160,13 +162,21 @@ def plain(value: Any) -> Any:
     return "[unknown]"
 
 
+def record(project: str, stack: str, config: dict[str, str], program) -> list[dict[str, Any]]:
+    """Run `program` under mocks as `project`/`stack` with `config`; return its resources.
+    Call it inside a fresh context (see synthesize): Pulumi keeps its state in context
+    variables."""
+    monitor = RecordingMonitor(FakeAws(config.get("aws:region", "eu-west-2")))
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    _sync_await(run_pulumi_func(program))
+    return sorted(monitor.recorded, key=lambda r: r["urn"])
+
+
 def _run(stack: str, image: str | None, overrides: dict[str, str]) -> dict[str, Any]:
     project = project_name()
     config = stack_config(stack) | {f"{project}:{key}": value for key, value in overrides.items()}
     region = config["aws:region"]
-    monitor = RecordingMonitor(FakeAws(region))
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config)
 
     def program() -> None:
         build(
@@ -177,8 +187,7 @@ def _run(stack: str, image: str | None, overrides: dict[str, str]) -> dict[str, 
             image=image or config.get(f"{project}:image"),
         )
 
-    _sync_await(run_pulumi_func(program))
-    resources = sorted(monitor.recorded, key=lambda r: r["urn"])
+    resources = record(project, stack, config, program)
     return {"project": project, "stack": stack, "region": region, "resources": resources}
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import iam_path
+
 ENGINE_VERSION = "16.8"
 PARAMETER_FAMILY = "postgres16"
 DATABASE_NAME = "app"
@@ -82,6 +84,7 @@ class Database(pulumi.ComponentResource):
         if args.monitoring_interval:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring",
+                path=iam_path(),
                 assume_role_policy=aws.iam.get_policy_document_output(
                     statements=[
                         {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import iam_path
 from environment_profile import NatStrategy
 
 
@@ -152,6 +153,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
+            path=iam_path(),
             assume_role_policy=aws.iam.get_policy_document_output(
                 statements=[
                     {

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import iam_path
+
 CONTAINER = "app"
 CONTAINER_PORT = 8000
 
@@ -98,6 +100,7 @@ class Service(pulumi.ComponentResource):
         # database secret before the container starts.
         execution_role = aws.iam.Role(
             f"{name}-execution",
+            path=iam_path(),
             assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )
@@ -124,7 +127,10 @@ class Service(pulumi.ComponentResource):
         # Task role: what the app's own code may do in AWS. It calls no AWS API (logs and
         # metrics leave through stdout), so it gets no permissions at all.
         task_role = aws.iam.Role(
-            f"{name}-task", assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"), opts=child
+            f"{name}-task",
+            path=iam_path(),
+            assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"),
+            opts=child,
         )
 
         region = aws.get_region_output().region
