@@ -136,9 +136,10 @@ class Database(pulumi.ComponentResource):
             if args.deletion_protection
             else None,
             auto_minor_version_upgrade=True,  # security patches in the maintenance window
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=self.key.arn,
-            performance_insights_retention_period=7,  # the free tier
+            # Query-level diagnostics where monitoring is on (staging, prod); 7 days is free.
+            performance_insights_enabled=bool(args.monitoring_interval),
+            performance_insights_kms_key_id=self.key.arn if args.monitoring_interval else None,
+            performance_insights_retention_period=7 if args.monitoring_interval else None,
             monitoring_interval=args.monitoring_interval,
             monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
