@@ -7,6 +7,7 @@ commit always give the same bytes, which `cruft update` relies on.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -47,6 +48,70 @@ def use_gitlab_layout(project: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         (project / github_path).rename(target)
     shutil.rmtree(project / ".github")
+
+
+# The EPA timeline: sign-off within 2 weeks of gateway, then 13 weeks to submit
+# (about 12 weeks of project work at 2 days a week, 1 week to prepare the practical).
+SIGN_OFF_WEEKS = 2
+PROJECT_WEEKS = 13
+PLAN_STEPS = (
+    "Agree scope and user stories with stakeholders; protect the main branch; `make setup`, `make test`",
+    "Bootstrap AWS (state store, OIDC roles); first deploy of dev",
+    "Pipeline: tests and security scans on every change; build the image once and promote it",
+    "First must-have user stories, test first; deploy to dev and staging",
+    "Deploy prod behind its approval; run the inspection and keep the report",
+    "Monitoring: dashboard, alarms, custom metric; trigger one alarm end to end",
+    "Remaining must-have stories; accessibility check of the page",
+    "Resilience: database failover and task loss tests; record them in the runbook",
+    "Security: review the threat model; fix scan findings; rotate the database secret",
+    "Should-have stories; automate refreshing and patching (scheduled rebuild)",
+    "Documents: architecture, ADRs, runbook; draft the KSB analysis",
+    "Final fixes; evidence pack (`make evidence`); KSB analysis within 300 words",
+    "Prepare the 3-hour practical assessment; submit before the deadline",
+)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def day(date: dt.date) -> str:
+    """Locale-independent, so every machine writes the same bytes."""
+    return f"{DAYS[date.weekday()]} {date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def project_plan(gateway: dt.date) -> list[tuple[int, dt.date, dt.date, str]]:
+    """(week, first day, last day, steps) from the latest sign-off date."""
+    sign_off = gateway + dt.timedelta(weeks=SIGN_OFF_WEEKS)
+    return [
+        (week, sign_off + dt.timedelta(weeks=week - 1), sign_off + dt.timedelta(weeks=week, days=-1), step)
+        for week, step in enumerate(PLAN_STEPS, start=1)
+    ]
+
+
+def render_plan(gateway: dt.date) -> str:
+    sign_off = gateway + dt.timedelta(weeks=SIGN_OFF_WEEKS)
+    deadline = sign_off + dt.timedelta(weeks=PROJECT_WEEKS)
+    lines = [
+        f"- Gateway: **{day(gateway)}**",
+        f"- Sign-off of title and summary: by **{day(sign_off)}** (within {SIGN_OFF_WEEKS} weeks)",
+        f"- Project submission deadline: **{day(deadline)}** ({PROJECT_WEEKS} weeks after sign-off)",
+        "",
+        "The dates assume sign-off on the last allowed day: move them if it comes sooner. Two",
+        "project days a week; week 13 prepares the practical assessment.",
+        "",
+        "| Week | Dates | High-level steps |",
+        "|---|---|---|",
+    ]
+    for week, first, last, step in project_plan(gateway):
+        lines.append(f"| {week} | {day(first)} to {day(last)} | {step} |")
+    return "\n".join(lines)
+
+
+def write_plan(project: Path, gateway: str) -> None:
+    brief = project / "docs" / "project-brief.md"
+    text = brief.read_text(encoding="utf-8")
+    brief.write_text(
+        text.replace("<!-- plan -->", render_plan(dt.date.fromisoformat(gateway))), encoding="utf-8"
+    )
 
 
 def template_commit(repo_dir: str) -> str | None:
@@ -128,6 +193,7 @@ def main() -> int:
         remove_gitlab_files(project)
     else:
         use_gitlab_layout(project)
+    write_plan(project, answers["gateway_date"])
     warning = record_answers_for_updates(project, answers)
     if warning:
         print(f"WARNING {warning}", file=sys.stderr)

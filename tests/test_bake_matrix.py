@@ -148,3 +148,17 @@ def test_generated_infra_tests_pass(answers, shared_env, tmp_path):
         [str(shared_env), "-m", "pytest", "infra/tests", "-q", "-p", "no:cacheprovider"], cwd=project, env=env
     )
     assert re.search(r"\d+ passed", result.stdout), result.stdout
+
+
+DOCS_VARIANTS = [COMBINATIONS[0], COMBINATIONS[1], *INFRA_VARIANTS]
+
+
+@pytest.mark.parametrize(
+    "answers", DOCS_VARIANTS, ids=lambda c: "-".join(str(v) or "nodomain" for v in c.values())
+)
+def test_generated_documents_are_current(answers, shared_env, tmp_path):
+    """The diagram, KSB tables, word limits and links of a fresh project all check out."""
+    project = bake(tmp_path, **answers)
+    env = tool_env(PYTHONPATH=str(project / "app" / "src"))
+    run([str(shared_env), "-m", "diagram", "--check"], cwd=project / "infra", env=env)
+    run([str(shared_env), "-m", "tools.docs_check"], cwd=project, env=env)

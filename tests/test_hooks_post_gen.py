@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import subprocess
 
 from conftest import TEMPLATE
@@ -81,3 +82,32 @@ def test_next_steps_name_the_folder_and_host():
     text = post_gen.next_steps({**ANSWERS, "ci_provider": "github"})
     assert "cd service_desk" in text and "to GitHub" in text
     assert "make test" in text and "make run" in text
+
+
+def test_plan_counts_from_the_latest_sign_off():
+    import datetime as dt
+
+    plan = post_gen.project_plan(dt.date(2027, 3, 1))
+    assert len(plan) == 13
+    assert plan[0][:3] == (1, dt.date(2027, 3, 15), dt.date(2027, 3, 21))
+    assert plan[-1][:3] == (13, dt.date(2027, 6, 7), dt.date(2027, 6, 13))
+    assert all(later[1] - earlier[2] == dt.timedelta(days=1) for earlier, later in itertools.pairwise(plan))
+
+
+def test_plan_across_a_year_end_and_a_leap_day():
+    import datetime as dt
+
+    text = post_gen.render_plan(dt.date(2027, 12, 20))
+    assert "Sign-off of title and summary: by **Mon 3 Jan 2028**" in text
+    assert "Project submission deadline: **Mon 3 Apr 2028**" in text
+    assert "| 9 | Mon 28 Feb 2028 to Sun 5 Mar 2028 |" in text  # 2028 is a leap year
+    text = post_gen.render_plan(dt.date(2026, 11, 28))
+    assert "by **Sat 12 Dec 2026**" in text and "deadline: **Sat 13 Mar 2027**" in text
+
+
+def test_plan_is_written_into_the_brief(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "project-brief.md").write_text("# Brief\n\n<!-- plan -->\n")
+    post_gen.write_plan(tmp_path, "2027-03-01")
+    text = (tmp_path / "docs" / "project-brief.md").read_text()
+    assert "<!-- plan -->" not in text and "| 13 | Mon 7 Jun 2027 to Sun 13 Jun 2027 |" in text

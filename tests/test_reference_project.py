@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -112,3 +113,34 @@ def test_app_tests_pass_on_postgresql(tmp_path, shared_env):
     project = bake(tmp_path)
     result = run_project_tests(project, shared_env, DATABASE_URL=url)
     assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_stale_diagram_fails_the_check_until_redrawn(tmp_path, shared_env):
+    project = bake(tmp_path)
+    infra = project / "infra"
+    prod = infra / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text() + '  service-desk:azCount: "2"\n')
+    check = subprocess.run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env(),
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert check.returncode == 1
+    assert "Run `make diagram`" in check.stderr
+    run([str(shared_env), "-m", "diagram"], cwd=infra, env=tool_env())
+    run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env())
+    assert "eu-west-2c" not in (project / "docs" / "architecture.md").read_text()
+
+
+def test_evidence_pack_builds_offline(tmp_path, shared_env):
+    project = bake(tmp_path)
+    env = tool_env(PYTHONPATH=str(project / "app" / "src"))
+    result = run([str(shared_env), "-m", "tools.evidence"], cwd=project, env=env, timeout=600)
+    archive = project / "build" / "evidence" / "service_desk-evidence.zip"
+    assert archive.is_file()
+    import zipfile
+
+    names = set(zipfile.ZipFile(archive).namelist())
+    for expected in ("test-reports/app-junit.xml", "test-reports/app-coverage.xml", "test-reports/infra-junit.xml",
+                     "models/prod.json", "diagram/architecture-mermaid.md", "documents/docs/ksb-analysis.html"):  # fmt: skip
+        assert expected in names, expected
+    if shutil.which("dot"):
+        assert "diagram/architecture.png" in names
+    assert "service_desk-evidence.zip:" in result.stdout

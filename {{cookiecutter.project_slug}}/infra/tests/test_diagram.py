@@ -1,0 +1,37 @@
+"""The architecture diagram is drawn from the model, repeatably, and checked for staleness."""
+
+from __future__ import annotations
+
+import diagram
+from synth import synthesize
+from tests.conftest import model_of
+
+
+def test_prod_is_drawn_with_a_box_per_zone_and_its_nat_gateways():
+    text = diagram.mermaid(diagram.read_architecture(model_of("prod")))
+    assert text.count("subgraph az") == 3
+    assert text.count("NAT gateway") == 3
+    assert "RDS PostgreSQL primary" in text and "RDS PostgreSQL standby" in text
+    assert "2 to 6 tasks, spread across 3 zones" in text
+
+
+def test_same_model_same_text():
+    first = diagram.diagram_block(model_of("prod"))
+    second = diagram.diagram_block(model_of("prod"))
+    assert first == second
+
+
+def test_drawing_follows_the_code():
+    assert len(diagram.read_architecture(model_of("prod")).zones) == 3
+    changed = diagram.read_architecture(synthesize("prod", overrides={"azCount": "2"}))
+    assert [zone.name[-1] for zone in changed.zones] == ["a", "b"]
+
+
+def test_domain_variant_draws_https_on_the_load_balancer():
+    arch = diagram.read_architecture(model_of("prod", "desk.example-training.co.uk"))
+    assert arch.https_listener and not arch.cloudfront
+    assert "HTTPS 443, TLS 1.2+" in diagram.mermaid(arch)
+
+
+def test_committed_diagram_is_up_to_date():
+    assert diagram.main(["--check"]) == 0, "run `make diagram` and commit docs/architecture.md"
