@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
+import synth
 from synth import synthesize, to_json
-
-INFRA = Path(__file__).resolve().parents[1]
 
 
 def test_same_program_same_bytes():
@@ -31,12 +26,8 @@ def test_dependencies_are_recorded(prod):
     )
 
 
-def test_command_line_writes_the_model(tmp_path):
+def test_command_line_writes_the_model(tmp_path, capsys):
     output = tmp_path / "dev.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "synth", "dev", "--output", str(output)],
-        cwd=INFRA, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert synth.main(["dev", "--output", str(output)]) == 0
     assert '"stack": "dev"' in output.read_text()
-    assert "resources ->" in result.stderr
+    assert "resources ->" in capsys.readouterr().err
