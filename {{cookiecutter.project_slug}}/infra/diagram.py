@@ -60,7 +60,7 @@ def read_architecture(model: dict) -> Architecture:
     zones = []
     for zone in sorted({s["inputs"]["availabilityZone"] for s in subnets}):
         in_zone = {
-            s["inputs"]["tags"]["tier"]: s
+            s["inputs"]["tags"]["network-tier"]: s
             for s in subnets
             if s["inputs"]["availabilityZone"] == zone
         }

@@ -1,4 +1,5 @@
-"""The network: a VPC spread over several availability zones, in three tiers of subnets.
+"""The network: a VPC spread over several availability zones, in three tiers of subnets
+(each subnet's `network-tier` tag; the `tier` tag is the environment's, as everywhere):
 
 public    load balancer and NAT gateways; the only subnets with a route from the internet
 private   the app's tasks; outbound internet through NAT, no inbound from the internet
@@ -77,7 +78,7 @@ class Network(pulumi.ComponentResource):
                 cidr_block=cidrs["public"][i],
                 availability_zone=zone,
                 map_public_ip_on_launch=False,  # nothing here needs a public IP of its own
-                tags={"Name": f"{name}-public-{zone}", "tier": "public"},
+                tags={"Name": f"{name}-public-{zone}", "network-tier": "public"},
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
@@ -101,7 +102,7 @@ class Network(pulumi.ComponentResource):
                 vpc_id=self.vpc.id,
                 cidr_block=cidrs["private"][i],
                 availability_zone=zone,
-                tags={"Name": f"{name}-private-{zone}", "tier": "private"},
+                tags={"Name": f"{name}-private-{zone}", "network-tier": "private"},
                 opts=child,
             )
             nat_zone = nat_zone_for(i, args.nat_gateways)
@@ -127,7 +128,7 @@ class Network(pulumi.ComponentResource):
                 vpc_id=self.vpc.id,
                 cidr_block=cidrs["isolated"][i],
                 availability_zone=zone,
-                tags={"Name": f"{name}-isolated-{zone}", "tier": "isolated"},
+                tags={"Name": f"{name}-isolated-{zone}", "network-tier": "isolated"},
                 opts=child,
             )
             self.isolated_subnets.append(isolated)

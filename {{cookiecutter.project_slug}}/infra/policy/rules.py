@@ -71,7 +71,7 @@ def nat_gateway_per_zone_in_prod(resources, tier):
     private_zones = {
         s.props.get("availabilityZone")
         for s in of_type(resources, "aws:ec2/subnet:Subnet")
-        if (s.props.get("tags") or {}).get("tier") == "private"
+        if (s.props.get("tags") or {}).get("network-tier") == "private"
     }
     nats = of_type(resources, "aws:ec2/natGateway:NatGateway")
     if len(nats) < len(private_zones):

@@ -39,9 +39,9 @@ CASES = {
         [res(SUBNET, "a", availabilityZone="z1"), res(SUBNET, "b", availabilityZone="z2")],
     ),
     "nat-gateway-per-zone-in-prod": (
-        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"tier": "private"}) for z in "abc"]
+        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"network-tier": "private"}) for z in "abc"]
         + [res("aws:ec2/natGateway:NatGateway", "n")],
-        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"tier": "private"}) for z in "abc"]
+        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"network-tier": "private"}) for z in "abc"]
         + [res("aws:ec2/natGateway:NatGateway", f"n{z}") for z in "abc"],
     ),
     "ecs-runs-several-tasks": ([res(SERVICE, desiredCount=1)], [res(SERVICE, desiredCount=2)]),

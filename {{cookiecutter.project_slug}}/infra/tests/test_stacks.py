@@ -14,7 +14,7 @@ MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
 
 
 def subnets(model, tier: str) -> list[dict]:
-    return [s for s in model.of_type(SUBNET) if s["inputs"]["tags"]["tier"] == tier]
+    return [s for s in model.of_type(SUBNET) if s["inputs"]["tags"]["network-tier"] == tier]
 
 
 def test_three_subnet_tiers_in_every_zone(model):

@@ -1,0 +1,237 @@
+"""Reliability checks: pure functions over the inventory (see collect.py for its shape).
+
+Each check returns (status, resource, message, evidence) tuples; evidence holds the
+observed fields, so a person can verify the finding by hand in the console or the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from tools.inspection.model import CheckMeta, Severity, Status, Thresholds
+
+Result = tuple[Status, str, str, dict]
+WAF = "https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/"
+REGISTRY: list[tuple[CheckMeta, Callable[[dict, Thresholds], Iterator[Result]]]] = []
+
+
+def check(**meta) -> Callable:
+    def register(function):
+        REGISTRY.append((CheckMeta(**meta), function))
+        return function
+
+    return register
+
+
+def _zones(items, key="az") -> list[str]:
+    return sorted({item[key] for item in items if item.get(key)})
+
+
+@check(id="vpc_multi_az_subnets", title="Public and private subnets in several zones", pillar="reliability",
+       severity=Severity.HIGH, risk="A zone outage takes the whole service down.",
+       remediation="Add public and private subnets in at least two availability zones (azCount).",
+       references=(WAF + "use-fault-isolation-to-protect-your-workload.html", "FSBP EC2.x"), needs=("network",))  # fmt: skip
+def vpc_multi_az_subnets(inv, t):
+    for vpc in inv["network"]["vpcs"]:
+        subnets = [s for s in inv["network"]["subnets"] if s["vpc_id"] == vpc["id"]]
+        zones = {
+            tier: _zones([s for s in subnets if s["tier"] == tier])
+            for tier in ("public", "private")
+        }
+        ok = all(len(z) >= t.min_azs for z in zones.values())
+        yield (Status.PASS if ok else Status.FAIL, vpc["id"],
+               f"public subnets in {len(zones['public'])} zones, private in {len(zones['private'])}; need {t.min_azs}",
+               {"public_zones": zones["public"], "private_zones": zones["private"]})  # fmt: skip
+
+
+@check(id="vpc_nat_per_az", title="Each zone leaves through its own NAT gateway", pillar="reliability",
+       severity=Severity.MEDIUM, risk="If the zone holding a shared NAT gateway fails, tasks in other zones lose outbound access.",
+       remediation="Use natGateways: per_az in prod.", references=(WAF + "plan-your-network-topology.html",),
+       needs=("network",))  # fmt: skip
+def vpc_nat_per_az(inv, t):
+    if not t.prod_only_applies:
+        yield (
+            Status.SKIPPED,
+            "-",
+            f"not required in {t.tier}: one shared NAT gateway saves cost",
+            {},
+        )
+        return
+    nat_zone = {n["id"]: n["az"] for n in inv["network"]["nat_gateways"]}
+    for subnet in (s for s in inv["network"]["subnets"] if s["tier"] == "private"):
+        nat = subnet.get("default_route_nat")
+        same = nat is not None and nat_zone.get(nat) == subnet["az"]
+        yield (Status.PASS if same else Status.FAIL, subnet["id"],
+               f"default route via {nat or 'no NAT gateway'} in {nat_zone.get(nat, '-')}, subnet in {subnet['az']}",
+               {"subnet_zone": subnet["az"], "nat_gateway": nat, "nat_zone": nat_zone.get(nat)})  # fmt: skip
+
+
+@check(id="alb_multi_az", title="Load balancer spans several zones", pillar="reliability", severity=Severity.HIGH,
+       risk="A single-zone load balancer is a single point of failure.",
+       remediation="Attach public subnets in at least two zones.", references=(WAF,), needs=("load_balancers",))  # fmt: skip
+def alb_multi_az(inv, t):
+    for lb in inv["load_balancers"]:
+        yield (Status.PASS if len(lb["azs"]) >= t.min_azs else Status.FAIL, lb["name"],
+               f"enabled in {len(lb['azs'])} zones", {"zones": lb["azs"]})  # fmt: skip
+
+
+@check(id="alb_targets_healthy", title="Every target group has healthy targets in each zone", pillar="reliability",
+       severity=Severity.HIGH, risk="Unhealthy or missing targets mean failed requests or no spare capacity.",
+       remediation="Check the tasks' logs and /readyz; fix, or roll back the deployment.",
+       references=(WAF + "monitor-workload-resources.html",), needs=("load_balancers",))  # fmt: skip
+def alb_targets_healthy(inv, t):
+    for lb in inv["load_balancers"]:
+        for group in lb["target_groups"]:
+            states = [target["state"] for target in group["targets"]]
+            healthy_zones = _zones([x for x in group["targets"] if x["state"] == "healthy"])
+            unhealthy = [x["id"] for x in group["targets"] if x["state"] == "unhealthy"]
+            zones_known = all(x.get("az") for x in group["targets"])
+            # Targets' zones are known in AWS (moto omits them): spread over min_azs zones.
+            spread = not zones_known or len(healthy_zones) >= min(t.min_azs, len(states))
+            ok = "healthy" in states and not unhealthy and spread
+            yield (Status.PASS if ok else Status.FAIL, group["name"],
+                   f"{states.count('healthy')} healthy, {len(unhealthy)} unhealthy targets",
+                   {"states": states, "unhealthy": unhealthy, "healthy_zones": healthy_zones})  # fmt: skip
+
+
+@check(id="alb_deletion_protection", title="Load balancer deletion protection", pillar="reliability",
+       severity=Severity.MEDIUM, risk="A mistaken delete takes prod offline.",
+       remediation="Set albDeletionProtection: true for prod.", references=(WAF,), needs=("load_balancers",))  # fmt: skip
+def alb_deletion_protection(inv, t):
+    for lb in inv["load_balancers"]:
+        if not t.prod_only_applies:
+            yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
+        else:
+            on = lb["deletion_protection"]
+            yield (
+                Status.PASS if on else Status.FAIL,
+                lb["name"],
+                f"deletion protection {'on' if on else 'off'}",
+                {"deletion_protection": on},
+            )
+
+
+@check(id="ecs_service_min_tasks", title="Service runs its minimum number of tasks", pillar="reliability",
+       severity=Severity.HIGH, risk="Too few tasks: one failure is an outage.",
+       remediation="Raise minTasks; check why tasks stop (events, logs).", references=(WAF,), needs=("ecs",))  # fmt: skip
+def ecs_service_min_tasks(inv, t):
+    for s in inv["ecs"]["services"]:
+        primary = next((d for d in s["deployments"] if d["status"] == "PRIMARY"), {})
+        ok = (
+            s["desired"] >= t.min_tasks
+            and s["running"] == s["desired"]
+            and primary.get("rollout_state") in (None, "COMPLETED")
+        )
+        yield (Status.PASS if ok else Status.FAIL, s["name"],
+               f"desired {s['desired']}, running {s['running']}, primary deployment {primary.get('rollout_state')}; need {t.min_tasks}",
+               {"desired": s["desired"], "running": s["running"], "rollout_state": primary.get("rollout_state")})  # fmt: skip
+
+
+@check(id="ecs_service_multi_az", title="Tasks are spread across zones", pillar="reliability", severity=Severity.HIGH,
+       risk="Tasks in one zone all fail with it.", remediation="Give the service private subnets in several zones.",
+       references=(WAF,), needs=("ecs", "network"))  # fmt: skip
+def ecs_service_multi_az(inv, t):
+    subnet_zone = {s["id"]: s["az"] for s in inv["network"]["subnets"]}
+    for s in inv["ecs"]["services"]:
+        subnet_zones = sorted({subnet_zone.get(x, "?") for x in s["subnets"]})
+        task_zones = sorted(set(s["task_azs"]))
+        if task_zones:
+            ok = len(subnet_zones) >= 2 and len(task_zones) >= min(2, s["running"])
+            message = f"subnets in {len(subnet_zones)} zones, running tasks in {len(task_zones)}"
+        else:  # tasks' zones not reported: Fargate spreads tasks evenly over the service's subnets
+            ok = len(subnet_zones) >= 2
+            message = f"subnets in {len(subnet_zones)} zones (task zones not reported)"
+        yield (Status.PASS if ok else Status.FAIL, s["name"], message,
+               {"subnet_zones": subnet_zones, "task_zones": task_zones})  # fmt: skip
+
+
+@check(id="ecs_service_circuit_breaker", title="Deployment circuit breaker with rollback", pillar="reliability",
+       severity=Severity.HIGH, risk="A broken release keeps replacing healthy tasks until someone notices.",
+       remediation="Enable the deployment circuit breaker with rollback.", references=(WAF,), needs=("ecs",))  # fmt: skip
+def ecs_service_circuit_breaker(inv, t):
+    for s in inv["ecs"]["services"]:
+        cb = s.get("circuit_breaker") or {}  # moto drops it on create: missing means off
+        ok = bool(cb.get("enable") and cb.get("rollback"))
+        yield (
+            Status.PASS if ok else Status.FAIL,
+            s["name"],
+            f"circuit breaker {cb or 'not configured'}",
+            {"circuit_breaker": cb},
+        )
+
+
+@check(id="ecs_service_autoscaling", title="Service autoscales from its minimum", pillar="reliability",
+       severity=Severity.MEDIUM, risk="No headroom for load peaks, or scaling below the safe minimum.",
+       remediation="Register a scalable target (min >= minTasks, max > min) with a target-tracking policy.",
+       references=(WAF + "design-your-workload-to-adapt-to-changes-in-demand.html",), needs=("ecs",))  # fmt: skip
+def ecs_service_autoscaling(inv, t):
+    for s in inv["ecs"]["services"]:
+        scaling = s.get("scaling")
+        ok = (
+            bool(scaling)
+            and scaling["min"] >= t.min_tasks
+            and scaling["max"] > scaling["min"]
+            and scaling["policies"] >= 1
+        )
+        yield (
+            Status.PASS if ok else Status.FAIL,
+            s["name"],
+            f"scaling {scaling or 'not registered'}",
+            {"scaling": scaling},
+        )
+
+
+def _db_check(inv, t, field, *, prod_only=False, label=""):
+    for db in inv["rds"]["instances"]:
+        if prod_only and not t.prod_only_applies:
+            yield Status.SKIPPED, db["id"], f"not required in {t.tier}", {}
+            continue
+        value = db[field]
+        yield Status.PASS if value else Status.FAIL, db["id"], f"{label}: {value}", {field: value}
+
+
+@check(id="rds_multi_az", title="Database has a standby in another zone", pillar="reliability", severity=Severity.HIGH,
+       risk="A zone or instance failure stops the database until it is rebuilt.",
+       remediation="Set dbMultiAz: true (staging, prod).", references=(WAF, "FSBP RDS.5"), needs=("rds",))  # fmt: skip
+def rds_multi_az(inv, t):
+    if t.tier == "dev":
+        for db in inv["rds"]["instances"]:
+            yield (
+                Status.SKIPPED,
+                db["id"],
+                "single-AZ by design in dev",
+                {"multi_az": db["multi_az"]},
+            )
+        return
+    yield from _db_check(inv, t, "multi_az", label="Multi-AZ")
+
+
+@check(id="rds_backups", title="Automated backups kept long enough", pillar="reliability", severity=Severity.HIGH,
+       risk="Data lost beyond the retention window cannot be recovered.",
+       remediation="Raise dbBackupRetentionDays.", references=(WAF + "back-up-data.html", "FSBP RDS.11"), needs=("rds",))  # fmt: skip
+def rds_backups(inv, t):
+    for db in inv["rds"]["instances"]:
+        days = db["backup_retention"]
+        yield (Status.PASS if days >= t.backup_days else Status.FAIL, db["id"],
+               f"{days} days of backups; need {t.backup_days}", {"backup_retention_days": days})  # fmt: skip
+
+
+@check(id="rds_deletion_protection", title="Database deletion protection", pillar="reliability",
+       severity=Severity.MEDIUM, risk="A mistaken delete drops the data.", remediation="Set dbDeletionProtection: true.",
+       references=("FSBP RDS.8",), needs=("rds",))  # fmt: skip
+def rds_deletion_protection(inv, t):
+    yield from _db_check(inv, t, "deletion_protection", prod_only=True, label="deletion protection")
+
+
+@check(id="rds_subnet_group_multi_az", title="Database subnet group spans zones", pillar="reliability",
+       severity=Severity.LOW, risk="A failover has nowhere to go.", remediation="Use isolated subnets in several zones.",
+       references=(WAF,), needs=("rds",))  # fmt: skip
+def rds_subnet_group_multi_az(inv, t):
+    for db in inv["rds"]["instances"]:
+        zones = sorted(set(db["subnet_azs"]))
+        yield (
+            Status.PASS if len(zones) >= 2 else Status.FAIL,
+            db["id"],
+            f"subnet group in {len(zones)} zones",
+            {"zones": zones},
+        )

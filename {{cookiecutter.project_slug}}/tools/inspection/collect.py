@@ -1,0 +1,338 @@
+"""Collection: read a deployed environment through boto3 into a plain inventory.
+
+Only reads: a guard refuses any API operation that is not Describe/List/Get. Scope comes
+from the tags every resource carries (project, environment); references are then followed
+to what the tagging API does not return (subnets -> route tables, load balancer ->
+listeners -> target groups -> target health, service -> tasks and scaling).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
+NOT_ALLOWED = {
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnsupportedOperation",
+    "InvalidAction", "OperationNotSupportedException", "NotImplemented",
+}  # fmt: skip
+RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
+
+
+class WriteRefused(RuntimeError):
+    """Raised before any API call that could change the environment."""
+
+
+class NothingMatched(LookupError):
+    """No resource carries the project and environment tags."""
+
+
+def refuse_writes(model, **kwargs) -> None:
+    if not model.name.startswith(READ_PREFIXES):
+        raise WriteRefused(
+            f"inspection is read-only: refused {model.service_model.service_name}:{model.name}"
+        )
+
+
+def read_only_session(
+    region: str, profile: str | None = None, config: Config = RETRIES
+) -> boto3.Session:
+    session = boto3.Session(region_name=region, profile_name=profile)
+    session.events.register("before-call", refuse_writes)
+    session._inspection_config = config
+    return session
+
+
+def client(session: boto3.Session, service: str):
+    return session.client(service, config=getattr(session, "_inspection_config", RETRIES))
+
+
+def paginate(api, operation: str, key: str, **params) -> list[dict]:
+    """Every page of a list call (pagination is not optional: big accounts have many pages)."""
+    if api.can_paginate(operation):
+        return [
+            item
+            for page in api.get_paginator(operation).paginate(**params)
+            for item in page.get(key, [])
+        ]
+    return getattr(api, operation)(**params).get(key, [])
+
+
+def _tag(tags: list[dict] | None, key: str) -> str | None:
+    return next((t["Value"] for t in tags or [] if t["Key"] == key), None)
+
+
+def tagged_arns(session, project: str, environment: str) -> dict[str, list[str]]:
+    tagging = client(session, "resourcegroupstaggingapi")
+    mappings = paginate(
+        tagging, "get_resources", "ResourceTagMappingList",
+        TagFilters=[{"Key": "project", "Values": [project]}, {"Key": "environment", "Values": [environment]}],
+    )  # fmt: skip
+    by_service: dict[str, list[str]] = {"tier": []}
+    for mapping in mappings:
+        arn = mapping["ResourceARN"]
+        by_service.setdefault(arn.split(":")[2], []).append(arn)
+        tier = _tag(mapping.get("Tags"), "tier")
+        if tier:
+            by_service["tier"].append(tier)
+    return by_service
+
+
+def collect_network(session, arns: dict[str, list[str]]) -> dict:
+    ec2 = client(session, "ec2")
+    vpc_ids = sorted({arn.split("/")[-1] for arn in arns.get("ec2", []) if ":vpc/" in arn})
+    if not vpc_ids:
+        return {"vpcs": [], "subnets": [], "nat_gateways": []}
+    vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
+    vpcs = paginate(ec2, "describe_vpcs", "Vpcs", VpcIds=vpc_ids)
+    subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=vpc_filter)
+    tables = paginate(ec2, "describe_route_tables", "RouteTables", Filters=vpc_filter)
+    nats = paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
+    subnet_zone = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
+
+    def table_for(subnet: dict) -> dict:
+        explicit = [
+            t
+            for t in tables
+            if any(a.get("SubnetId") == subnet["SubnetId"] for a in t.get("Associations", []))
+        ]
+        main = [
+            t
+            for t in tables
+            if t["VpcId"] == subnet["VpcId"]
+            and any(a.get("Main") for a in t.get("Associations", []))
+        ]
+        return (explicit or main or [{}])[0]
+
+    def default_route(table: dict) -> dict:
+        return next(
+            (r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"), {}
+        )
+
+    out_subnets = []
+    for subnet in subnets:
+        route = default_route(table_for(subnet))
+        via_igw = str(route.get("GatewayId", "")).startswith("igw-")
+        tier = _tag(subnet.get("Tags"), "network-tier") or (
+            "public" if via_igw else "private" if route.get("NatGatewayId") else "isolated"
+        )
+        out_subnets.append(
+            {
+                "id": subnet["SubnetId"],
+                "vpc_id": subnet["VpcId"],
+                "az": subnet["AvailabilityZone"],
+                "tier": tier,
+                "default_route_nat": route.get("NatGatewayId"),
+                "route_to_internet": via_igw,
+            }
+        )
+    return {
+        "vpcs": [{"id": v["VpcId"], "cidr": v["CidrBlock"]} for v in vpcs],
+        "subnets": out_subnets,
+        "nat_gateways": [
+            {
+                "id": n["NatGatewayId"],
+                "subnet_id": n["SubnetId"],
+                "az": subnet_zone.get(n["SubnetId"]),
+                "state": n["State"],
+            }
+            for n in nats
+        ],
+    }
+
+
+def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
+    elb = client(session, "elbv2")
+    lb_arns = [a for a in arns.get("elasticloadbalancing", []) if ":loadbalancer/app/" in a]
+    if not lb_arns:
+        return []
+    result = []
+    for lb in paginate(elb, "describe_load_balancers", "LoadBalancers", LoadBalancerArns=lb_arns):
+        arn = lb["LoadBalancerArn"]
+        attributes = {
+            a["Key"]: a["Value"]
+            for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+        }
+        listeners = paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn)
+        groups = []
+        for group in paginate(elb, "describe_target_groups", "TargetGroups", LoadBalancerArn=arn):
+            health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])[
+                "TargetHealthDescriptions"
+            ]
+            groups.append(
+                {
+                    "arn": group["TargetGroupArn"],
+                    "name": group["TargetGroupName"],
+                    "targets": [
+                        {
+                            "id": h["Target"]["Id"],
+                            "az": h["Target"].get("AvailabilityZone"),
+                            "state": h["TargetHealth"]["State"],
+                        }
+                        for h in health
+                    ],
+                }
+            )
+        result.append(
+            {
+                "arn": arn,
+                "name": lb["LoadBalancerName"],
+                "scheme": lb.get("Scheme"),
+                "azs": sorted(z["ZoneName"] for z in lb.get("AvailabilityZones", [])),
+                "deletion_protection": attributes.get("deletion_protection.enabled") == "true",
+                "listeners": [
+                    {
+                        "port": li["Port"],
+                        "protocol": li["Protocol"],
+                        # moto reports an SslPolicy on HTTP listeners too: only HTTPS has one.
+                        "ssl_policy": li.get("SslPolicy") if li["Protocol"] == "HTTPS" else None,
+                        "default_actions": [a["Type"] for a in li.get("DefaultActions", [])],
+                    }
+                    for li in listeners
+                ],
+                "target_groups": groups,
+            }
+        )
+    return result
+
+
+def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
+    """Services, their running tasks' zones and their autoscaling, in calls per cluster and
+    per page, not per service."""
+    ecs = client(session, "ecs")
+    autoscaling = client(session, "application-autoscaling")
+    by_cluster: dict[str, list[str]] = {}
+    for arn in arns.get("ecs", []):
+        parts = arn.split(":")[-1].split("/")
+        if parts[0] == "service" and len(parts) == 3:  # service/<cluster>/<name>
+            by_cluster.setdefault(parts[1], []).append(arn)
+    if not by_cluster:
+        return {"services": []}
+    targets = {
+        t["ResourceId"]: t
+        for t in paginate(
+            autoscaling, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs"
+        )
+    }
+    policies: dict[str, int] = {}
+    for policy in paginate(
+        autoscaling, "describe_scaling_policies", "ScalingPolicies", ServiceNamespace="ecs"
+    ):
+        policies[policy["ResourceId"]] = policies.get(policy["ResourceId"], 0) + 1
+    services = []
+    for cluster, service_arns in sorted(by_cluster.items()):
+        task_arns = paginate(
+            ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING"
+        )
+        zones_by_service: dict[str, list[str]] = {}
+        for chunk in (
+            task_arns[i : i + 100] for i in range(0, len(task_arns), 100)
+        ):  # API limit: 100
+            for task in ecs.describe_tasks(cluster=cluster, tasks=chunk)["tasks"]:
+                if task.get("availabilityZone"):
+                    zones_by_service.setdefault(task.get("group", ""), []).append(
+                        task["availabilityZone"]
+                    )
+        for chunk in (
+            service_arns[i : i + 10] for i in range(0, len(service_arns), 10)
+        ):  # API limit: 10
+            for s in ecs.describe_services(cluster=cluster, services=chunk)["services"]:
+                resource_id = f"service/{cluster}/{s['serviceName']}"
+                target = targets.get(resource_id)
+                network = s.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+                services.append(
+                    {
+                        "arn": s["serviceArn"],
+                        "name": s["serviceName"],
+                        "cluster": cluster,
+                        "desired": s["desiredCount"],
+                        "running": s["runningCount"],
+                        "subnets": network.get("subnets", []),
+                        "assign_public_ip": network.get("assignPublicIp") == "ENABLED",
+                        "circuit_breaker": s.get("deploymentConfiguration", {}).get(
+                            "deploymentCircuitBreaker"
+                        ),
+                        "deployments": [
+                            {"status": d["status"], "rollout_state": d.get("rolloutState")}
+                            for d in s.get("deployments", [])
+                        ],
+                        "task_azs": zones_by_service.get(f"service:{s['serviceName']}", []),
+                        "scaling": {
+                            "min": target["MinCapacity"],
+                            "max": target["MaxCapacity"],
+                            "policies": policies.get(resource_id, 0),
+                        }
+                        if target
+                        else None,
+                    }
+                )
+    return {"services": services}
+
+
+def collect_rds(session, arns: dict[str, list[str]]) -> dict:
+    rds = client(session, "rds")
+    instances = []
+    for arn in arns.get("rds", []):
+        if ":db:" not in arn:
+            continue
+        for db in rds.describe_db_instances(DBInstanceIdentifier=arn.split(":db:")[-1])[
+            "DBInstances"
+        ]:
+            instances.append(
+                {
+                    "id": db["DBInstanceIdentifier"],
+                    "multi_az": bool(db.get("MultiAZ")),
+                    "backup_retention": db.get("BackupRetentionPeriod", 0),
+                    "deletion_protection": bool(db.get("DeletionProtection")),
+                    "encrypted": bool(db.get("StorageEncrypted")),
+                    "public": bool(db.get("PubliclyAccessible", False)),  # moto omits it unless set
+                    "subnet_azs": [
+                        s["SubnetAvailabilityZone"]["Name"]
+                        for s in db.get("DBSubnetGroup", {}).get("Subnets", [])
+                    ],
+                }
+            )
+    return {"instances": instances}
+
+
+SECTIONS = {
+    "network": collect_network,
+    "load_balancers": collect_load_balancers,
+    "ecs": collect_ecs,
+    "rds": collect_rds,
+}
+EMPTY: dict[str, Any] = {
+    "network": {"vpcs": [], "subnets": [], "nat_gateways": []},
+    "load_balancers": [],
+    "ecs": {"services": []},
+    "rds": {"instances": []},
+}
+
+
+def collect(session, project: str, environment: str) -> dict:
+    """The inventory of one environment. A section the caller may not read is recorded in
+    `errors`, and the checks that need it become NOT_EVALUATED: never a silent pass."""
+    identity = client(session, "sts").get_caller_identity()
+    arns = tagged_arns(session, project, environment)
+    if not any(v for k, v in arns.items() if k != "tier"):
+        raise NothingMatched(
+            f"no resources tagged project={project} environment={environment} in {session.region_name}"
+        )
+    tiers = sorted(set(arns["tier"]))
+    inventory: dict[str, Any] = {
+        "account": identity["Account"], "region": session.region_name, "project": project,
+        "environment": environment, "tier": tiers[0] if len(tiers) == 1 else "prod", "errors": {},
+    }  # fmt: skip
+    for section, collector in SECTIONS.items():
+        try:
+            inventory[section] = collector(session, arns)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in NOT_ALLOWED:
+                raise
+            inventory[section] = EMPTY[section]
+            inventory["errors"][section] = f"{code} on {error.operation_name}"
+    return inventory

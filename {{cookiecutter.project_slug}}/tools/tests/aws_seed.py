@@ -1,0 +1,107 @@
+"""Seed a fake AWS (moto) with an environment shaped like the reference prod."""
+
+from __future__ import annotations
+
+import boto3
+
+REGION = "eu-west-2"
+ZONES = [f"{REGION}{z}" for z in "abc"]
+
+
+def tags(project: str, environment: str, tier: str, **extra: str) -> list[dict]:
+    values = {"project": project, "environment": environment, "tier": tier, **extra}
+    return [{"Key": k, "Value": v} for k, v in values.items()]
+
+
+def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *, broken: bool = False,
+         services: int = 1) -> dict:  # fmt: skip
+    """Create the environment; `broken` makes deliberate reliability mistakes."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    t = tags(project, environment, tier)
+
+    def spec(kind: str, **extra: str) -> list[dict]:
+        return [{"ResourceType": kind, "Tags": tags(project, environment, tier, **extra)}]
+
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    subnets: dict[str, list[str]] = {"public": [], "private": [], "isolated": []}
+    zones = ZONES[:1] if broken else ZONES
+    for i, zone in enumerate(zones):
+        for offset, tier_name in enumerate(("public", "private", "isolated")):
+            subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + i * 16}.0/20", AvailabilityZone=zone,
+                                       TagSpecifications=spec("subnet", **{"network-tier": tier_name}))["Subnet"]["SubnetId"]  # fmt: skip
+            subnets[tier_name].append(subnet)
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=subnets["public"][i])
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=subnets["public"][i], AllocationId=allocation,
+                                     TagSpecifications=spec("natgateway"))["NatGateway"]["NatGatewayId"]  # fmt: skip
+        private_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(
+            RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
+        )
+        ec2.associate_route_table(RouteTableId=private_rt, SubnetId=subnets["private"][i])
+    if len(zones) == 1:  # the load balancer and the subnet group need two zones even when broken
+        for tier_name, offset in (("public", 0), ("isolated", 2)):
+            subnets[tier_name].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
+                                                        AvailabilityZone=ZONES[1])["Subnet"]["SubnetId"])  # fmt: skip
+
+    elb = boto3.client("elbv2", region_name=REGION)
+    lb = elb.create_load_balancer(
+        Name=f"{project}-alb", Subnets=subnets["public"], Type="application", Tags=t
+    )["LoadBalancers"][0]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "false" if broken else "true"}])  # fmt: skip
+    group = elb.create_target_group(
+        Name=f"{project}-tg", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}])  # fmt: skip
+    elb.register_targets(
+        TargetGroupArn=group["TargetGroupArn"],
+        Targets=[{"Id": "10.30.64.10"}, {"Id": "10.30.80.10"}],
+    )
+
+    app_sg = ec2.create_security_group(
+        GroupName=f"{project}-app", Description="app tasks", VpcId=vpc
+    )["GroupId"]
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(
+        clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t]
+    )
+    task = ecs.register_task_definition(family=f"{project}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                        cpu="512", memory="1024",
+                                        containerDefinitions=[{"name": "app", "image": "app:1", "memory": 1024}])  # fmt: skip
+    scaling = boto3.client("application-autoscaling", region_name=REGION)
+    for n in range(services):
+        name = "app-service" if n == 0 else f"app-service-{n}"
+        ecs.create_service(cluster=f"{project}-cluster", serviceName=name, desiredCount=2, launchType="FARGATE",
+                           taskDefinition=task["taskDefinition"]["taskDefinitionArn"],
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": subnets["private"], "securityGroups": [app_sg], "assignPublicIp": "DISABLED"}},
+                           tags=[{"key": x["Key"], "value": x["Value"]} for x in t])  # fmt: skip
+        # moto drops the circuit breaker on create: set it the way a deploy would.
+        ecs.update_service(cluster=f"{project}-cluster", service=name, deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": not broken, "rollback": not broken},
+            "maximumPercent": 200, "minimumHealthyPercent": 100})  # fmt: skip
+        resource = f"service/{project}-cluster/{name}"
+        scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
+                                         ScalableDimension="ecs:service:DesiredCount", MinCapacity=2, MaxCapacity=6)  # fmt: skip
+        scaling.put_scaling_policy(PolicyName="cpu", ServiceNamespace="ecs", ResourceId=resource,
+                                   ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+                                   TargetTrackingScalingPolicyConfiguration={"TargetValue": 60.0,
+                                       "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})  # fmt: skip
+
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=f"{project}-db",
+        DBSubnetGroupDescription="db",
+        SubnetIds=subnets["isolated"],
+    )
+    rds.create_db_instance(DBInstanceIdentifier=f"{project}-{environment}", DBInstanceClass="db.t4g.medium",
+                           Engine="postgres", MasterUsername="app_admin", MasterUserPassword="not-a-real-one",
+                           AllocatedStorage=50, MultiAZ=not broken, BackupRetentionPeriod=3 if broken else 14,
+                           DeletionProtection=not broken, StorageEncrypted=True, PubliclyAccessible=False,
+                           DBSubnetGroupName=f"{project}-db", Tags=t)  # fmt: skip
+    return {"vpc": vpc, "subnets": subnets, "load_balancer": lb["LoadBalancerArn"]}

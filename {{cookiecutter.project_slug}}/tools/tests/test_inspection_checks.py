@@ -1,0 +1,130 @@
+"""Every check, PASS and FAIL, on hand-written inventories (including states moto cannot
+produce: unhealthy targets, tasks in one zone)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tools.inspection.checks import REGISTRY
+from tools.inspection.engine import evaluate
+from tools.inspection.model import Status, tier_defaults
+
+ZONES = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
+
+
+def healthy_prod() -> dict:
+    """An inventory shaped like the reference prod: every reliability check passes."""
+    return {
+        "account": "123456789012", "region": "eu-west-2", "project": "desk", "environment": "prod",
+        "tier": "prod", "errors": {},
+        "network": {
+            "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16"}],
+            "subnets": [
+                {"id": f"{tier}-{i}", "vpc_id": "vpc-1", "az": zone, "tier": tier,
+                 "default_route_nat": f"nat-{i}" if tier == "private" else None, "route_to_internet": tier == "public"}
+                for i, zone in enumerate(ZONES) for tier in ("public", "private", "isolated")
+            ],
+            "nat_gateways": [{"id": f"nat-{i}", "subnet_id": f"public-{i}", "az": zone, "state": "available"}
+                             for i, zone in enumerate(ZONES)],
+        },
+        "load_balancers": [{
+            "arn": "arn:lb", "name": "edge-alb", "scheme": "internet-facing", "azs": ZONES, "deletion_protection": True,
+            "listeners": [{"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                           "default_actions": ["forward"]}],
+            "target_groups": [{"arn": "arn:tg", "name": "edge-tg", "targets": [
+                {"id": "10.30.64.10", "az": "eu-west-2a", "state": "healthy"},
+                {"id": "10.30.80.10", "az": "eu-west-2b", "state": "healthy"}]}],
+        }],
+        "ecs": {"services": [{
+            "arn": "arn:svc", "name": "app-service", "cluster": "app-cluster", "desired": 2, "running": 2,
+            "subnets": ["private-0", "private-1", "private-2"], "assign_public_ip": False,
+            "circuit_breaker": {"enable": True, "rollback": True},
+            "deployments": [{"status": "PRIMARY", "rollout_state": "COMPLETED"}],
+            "task_azs": ["eu-west-2a", "eu-west-2b"], "scaling": {"min": 2, "max": 6, "policies": 2},
+        }]},
+        "rds": {"instances": [{"id": "desk-prod", "multi_az": True, "backup_retention": 14,
+                               "deletion_protection": True, "encrypted": True, "public": False,
+                               "subnet_azs": ZONES}]},
+    }  # fmt: skip
+
+
+def statuses(inventory: dict, check_id: str, tier: str = "prod") -> set[Status]:
+    return {f.status for f in evaluate(inventory, tier_defaults(tier)) if f.check.id == check_id}
+
+
+# check id -> how to break the healthy inventory
+BREAK = {
+    "vpc_multi_az_subnets": lambda inv: inv["network"].update(
+        subnets=[s for s in inv["network"]["subnets"] if s["az"] == "eu-west-2a"]),
+    "vpc_nat_per_az": lambda inv: [s.update(default_route_nat="nat-0") for s in inv["network"]["subnets"]],
+    "alb_multi_az": lambda inv: inv["load_balancers"][0].update(azs=["eu-west-2a"]),
+    "alb_targets_healthy": lambda inv: inv["load_balancers"][0]["target_groups"][0]["targets"][1].update(state="unhealthy"),
+    "alb_deletion_protection": lambda inv: inv["load_balancers"][0].update(deletion_protection=False),
+    "ecs_service_min_tasks": lambda inv: inv["ecs"]["services"][0].update(running=1),
+    "ecs_service_multi_az": lambda inv: inv["ecs"]["services"][0].update(task_azs=["eu-west-2a", "eu-west-2a"]),
+    "ecs_service_circuit_breaker": lambda inv: inv["ecs"]["services"][0].update(circuit_breaker=None),
+    "ecs_service_autoscaling": lambda inv: inv["ecs"]["services"][0].update(scaling={"min": 1, "max": 1, "policies": 0}),
+    "rds_multi_az": lambda inv: inv["rds"]["instances"][0].update(multi_az=False),
+    "rds_backups": lambda inv: inv["rds"]["instances"][0].update(backup_retention=3),
+    "rds_deletion_protection": lambda inv: inv["rds"]["instances"][0].update(deletion_protection=False),
+    "rds_subnet_group_multi_az": lambda inv: inv["rds"]["instances"][0].update(subnet_azs=["eu-west-2a"]),
+}  # fmt: skip
+
+
+def test_every_check_has_a_failing_case():
+    assert set(BREAK) == {meta.id for meta, _ in REGISTRY}
+
+
+def test_reference_shaped_prod_passes_everything():
+    findings = evaluate(healthy_prod(), tier_defaults("prod"))
+    assert {f.check.id: f.status for f in findings if f.status != Status.PASS} == {}
+
+
+@pytest.mark.parametrize("check_id", sorted(BREAK))
+def test_check_fails_when_broken(check_id):
+    inventory = copy.deepcopy(healthy_prod())
+    BREAK[check_id](inventory)
+    assert Status.FAIL in statuses(inventory, check_id)
+    assert statuses(healthy_prod(), check_id) == {Status.PASS}
+
+
+def test_dev_is_not_failed_for_what_its_profile_saves():
+    dev = copy.deepcopy(healthy_prod())
+    for breaker in (
+        "vpc_nat_per_az",
+        "rds_multi_az",
+        "rds_deletion_protection",
+        "alb_deletion_protection",
+    ):
+        BREAK[breaker](dev)
+    dev["ecs"]["services"][0].update(
+        desired=1, running=1, task_azs=["eu-west-2a"], scaling={"min": 1, "max": 2, "policies": 1}
+    )
+    dev["rds"]["instances"][0]["backup_retention"] = 1
+    findings = evaluate(dev, tier_defaults("dev"))
+    assert [f"{f.check.id}" for f in findings if f.status == Status.FAIL] == []
+    skipped = {f.check.id for f in findings if f.status == Status.SKIPPED}
+    assert {
+        "vpc_nat_per_az",
+        "rds_multi_az",
+        "rds_deletion_protection",
+        "alb_deletion_protection",
+    } <= skipped
+
+
+def test_missing_permission_is_not_evaluated_never_passed():
+    inventory = healthy_prod()
+    inventory["errors"]["rds"] = "AccessDenied on DescribeDBInstances"
+    findings = [
+        f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")
+    ]
+    assert {f.status for f in findings} == {Status.NOT_EVALUATED}
+    assert "AccessDenied on DescribeDBInstances" in findings[0].message
+
+
+def test_malformed_data_is_an_error_not_a_pass():
+    inventory = healthy_prod()
+    del inventory["rds"]["instances"][0]["multi_az"]
+    assert statuses(inventory, "rds_multi_az") == {Status.ERROR}

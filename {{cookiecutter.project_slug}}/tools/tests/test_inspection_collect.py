@@ -1,0 +1,94 @@
+"""Collectors on moto, the read-only guard, faults, and the number of API calls."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from tools.inspection.collect import NothingMatched, WriteRefused, collect, read_only_session
+from tools.inspection.engine import evaluate
+from tools.inspection.model import Status, tier_defaults
+from tools.tests.aws_seed import REGION, seed
+
+
+@pytest.fixture(autouse=True)
+def fake_aws(monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION, "MOTO_ECS_SERVICE_RUNNING": "2"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+def test_guard_refuses_anything_but_reads():
+    session = read_only_session(REGION)
+    ec2 = session.client("ec2")
+    ec2.describe_vpcs()  # reads are fine
+    with pytest.raises(WriteRefused, match="refused ec2:CreateVpc"):
+        ec2.create_vpc(CidrBlock="10.0.0.0/16")
+    assert boto3.client("ec2").describe_vpcs()["Vpcs"] == [v for v in ec2.describe_vpcs()["Vpcs"]]
+
+
+def test_reference_shaped_prod_is_collected_and_passes():
+    seed()
+    inventory = collect(read_only_session(REGION), "desk", "prod")
+    assert inventory["tier"] == "prod" and inventory["errors"] == {}
+    assert len({s["az"] for s in inventory["network"]["subnets"]}) == 3
+    assert len(inventory["network"]["nat_gateways"]) == 3
+    [service] = inventory["ecs"]["services"]
+    assert service["circuit_breaker"] == {"enable": True, "rollback": True}
+    assert service["scaling"] == {"min": 2, "max": 6, "policies": 1}
+    findings = evaluate(inventory, tier_defaults("prod"))
+    failed = {f.check.id: f.message for f in findings if f.status == Status.FAIL}
+    assert failed == {}
+
+
+def test_misconfigured_environment_fails_the_right_checks():
+    seed(broken=True)
+    findings = evaluate(collect(read_only_session(REGION), "desk", "prod"), tier_defaults("prod"))
+    failed = {f.check.id for f in findings if f.status == Status.FAIL}
+    assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
+            "rds_multi_az", "rds_backups", "rds_deletion_protection"} <= failed  # fmt: skip
+
+
+def test_nothing_tagged_is_an_error():
+    seed(project="other")
+    with pytest.raises(NothingMatched, match="no resources tagged project=desk environment=prod"):
+        collect(read_only_session(REGION), "desk", "prod")
+
+
+def test_access_denied_marks_the_section_not_evaluated():
+    seed()
+    session = read_only_session(REGION)
+
+    def deny(**kwargs):
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeDBInstances"
+        )
+
+    session.events.register("before-call.rds.DescribeDBInstances", deny)
+    inventory = collect(session, "desk", "prod")
+    assert inventory["errors"] == {"rds": "AccessDenied on DescribeDBInstances"}
+    rds = [f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")]
+    assert {f.status for f in rds} == {Status.NOT_EVALUATED}
+
+
+def count_calls(session) -> list[str]:
+    calls: list[str] = []
+    session.events.register("before-call", lambda model, **kw: calls.append(model.name))
+    return calls
+
+
+def test_api_calls_grow_with_resource_types_not_resources():
+    seed(project="small", services=1)
+    seed(project="large", services=6)
+    calls = {}
+    for project in ("small", "large"):
+        session = read_only_session(REGION)
+        calls[project] = count_calls(session)
+        inventory = collect(session, project, "prod")
+    assert len(inventory["ecs"]["services"]) == 6
+    assert len(calls["large"]) == len(calls["small"]), (calls["small"], calls["large"])
