@@ -235,3 +235,122 @@ def rds_subnet_group_multi_az(inv, t):
             f"subnet group in {len(zones)} zones",
             {"zones": zones},
         )
+
+
+# --- security ---------------------------------------------------------------------------
+FSBP = "AWS Foundational Security Best Practices"
+ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def _opens(rule: dict, ports: tuple[int, ...]) -> bool:
+    if rule["protocol"] == "-1":
+        return True
+    low, high = rule["from"] or 0, rule["to"] or 65535
+    return any(low <= port <= high for port in ports)
+
+
+@check(id="sg_no_public_admin_ports", title="No admin or database port open to the internet", pillar="security",
+       severity=Severity.CRITICAL, risk="Anyone on the internet can try to log in to shells or databases.",
+       remediation="Remove the 0.0.0.0/0 rule; reach admin ports through SSM or a VPN.",
+       references=(f"{FSBP} EC2.19", "Prowler ec2_securitygroup_allow_ingress_from_internet_to_any_port"),
+       needs=("network",))  # fmt: skip
+def sg_no_public_admin_ports(inv, t):
+    for group in inv["network"]["security_groups"]:
+        open_rules = [r for r in group["ingress"] if set(r["sources"]) & set(ANYWHERE)]
+        # 80/443 from anywhere is the point of an internet-facing load balancer: only
+        # admin/database ports and "all traffic" count (Prowler's most reported false positive).
+        bad = [r for r in open_rules if _opens(r, t.admin_ports)]
+        yield (Status.FAIL if bad else Status.PASS, group["id"],
+               f"{len(bad)} rule(s) open admin or database ports to the internet" if bad else "no admin port open to the internet",
+               {"open_to_internet": open_rules})  # fmt: skip
+
+
+@check(id="sg_default_closed", title="Default security groups have no rules", pillar="security", severity=Severity.MEDIUM,
+       risk="Anything launched without a group gets the default one, and its rules.",
+       remediation="Manage the default group with no rules (DefaultSecurityGroup).", references=(f"{FSBP} EC2.2",),
+       needs=("network",))  # fmt: skip
+def sg_default_closed(inv, t):
+    for group in (g for g in inv["network"]["security_groups"] if g["default"]):
+        rules = len(group["ingress"]) + len(group["egress"])
+        yield Status.PASS if rules == 0 else Status.FAIL, group["id"], f"{rules} rule(s)", {"ingress": group["ingress"], "egress": group["egress"]}
+
+
+@check(id="alb_https_only", title="Users reach the load balancer over HTTPS only", pillar="security", severity=Severity.HIGH,
+       risk="Plain HTTP exposes users' data and sessions on the network.",
+       remediation="Add an HTTPS listener; make HTTP redirect to HTTPS (or admit only CloudFront).",
+       references=(f"{FSBP} ELB.1",), needs=("load_balancers", "network"))  # fmt: skip
+def alb_https_only(inv, t):
+    groups = {g["id"]: g for g in inv["network"]["security_groups"]}
+    for lb in inv["load_balancers"]:
+        # Behind CloudFront: HTTP that only CloudFront's prefix list can reach is the origin hop.
+        sources = [r for g in lb.get("security_groups", []) for r in groups.get(g, {}).get("ingress", [])]
+        cdn_only = bool(sources) and all(r["prefix_lists"] and not r["sources"] for r in sources)
+        plain = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and not li["redirects_to_https"]]
+        https = [li for li in lb["listeners"] if li["protocol"] == "HTTPS"]
+        ok = not plain and bool(https) or cdn_only
+        yield (Status.PASS if ok else Status.FAIL, lb["name"],
+               "HTTPS, HTTP redirects" if https and not plain else "HTTP reachable from CloudFront only" if cdn_only
+               else f"{len(plain)} plain HTTP listener(s)",
+               {"listeners": lb["listeners"], "cloudfront_only": cdn_only})  # fmt: skip
+
+
+@check(id="alb_tls_policy", title="HTTPS listeners refuse TLS below 1.2", pillar="security", severity=Severity.MEDIUM,
+       risk="Old TLS versions have known weaknesses.", remediation="Use ELBSecurityPolicy-TLS13-1-2-2021-06.",
+       references=(f"{FSBP} ELB.17",), needs=("load_balancers",))  # fmt: skip
+def alb_tls_policy(inv, t):
+    modern = ("ELBSecurityPolicy-TLS13-1-2", "ELBSecurityPolicy-TLS-1-2", "ELBSecurityPolicy-FS-1-2")
+    for lb in inv["load_balancers"]:
+        for li in (x for x in lb["listeners"] if x["protocol"] == "HTTPS"):
+            ok = str(li["ssl_policy"]).startswith(modern)
+            yield Status.PASS if ok else Status.FAIL, f"{lb['name']}:{li['port']}", f"policy {li['ssl_policy']}", {"ssl_policy": li["ssl_policy"]}
+
+
+@check(id="rds_encrypted", title="Database storage encrypted", pillar="security", severity=Severity.HIGH,
+       risk="Disks, snapshots and backups readable if they leak.", remediation="Create the database with storage encryption (KMS).",
+       references=(f"{FSBP} RDS.3",), needs=("rds",))  # fmt: skip
+def rds_encrypted(inv, t):
+    yield from _db_check(inv, t, "encrypted", label="storage encrypted")
+
+
+@check(id="rds_not_public", title="Database not publicly accessible", pillar="security", severity=Severity.CRITICAL,
+       risk="The database answers on the internet.", remediation="Set publicly_accessible false; keep it in isolated subnets.",
+       references=(f"{FSBP} RDS.2",), needs=("rds",))  # fmt: skip
+def rds_not_public(inv, t):
+    for db in inv["rds"]["instances"]:
+        yield Status.FAIL if db["public"] else Status.PASS, db["id"], f"publicly accessible: {db['public']}", {"public": db["public"]}
+
+
+@check(id="ecs_service_no_public_ip", title="Tasks have no public IP", pillar="security", severity=Severity.HIGH,
+       risk="Tasks reachable from the internet, around the load balancer and WAF.",
+       remediation="Run tasks in private subnets with assignPublicIp DISABLED.", references=(f"{FSBP} ECS.2",), needs=("ecs",))  # fmt: skip
+def ecs_service_no_public_ip(inv, t):
+    for s in inv["ecs"]["services"]:
+        yield Status.FAIL if s["assign_public_ip"] else Status.PASS, s["name"], f"assign public IP: {s['assign_public_ip']}", {"assign_public_ip": s["assign_public_ip"]}
+
+
+# --- observability ----------------------------------------------------------------------
+@check(id="vpc_flow_logs", title="VPC flow logs record all traffic", pillar="observability", severity=Severity.MEDIUM,
+       risk="No record of who talked to what during an incident.", remediation="Enable flow logs (ALL) to CloudWatch Logs.",
+       references=(f"{FSBP} EC2.6",), needs=("network",))  # fmt: skip
+def vpc_flow_logs(inv, t):
+    for vpc in inv["network"]["vpcs"]:
+        ok = "ALL" in vpc["flow_logs"]
+        yield Status.PASS if ok else Status.FAIL, vpc["id"], f"flow logs: {vpc['flow_logs'] or 'none'}", {"traffic_types": vpc["flow_logs"]}
+
+
+@check(id="alb_access_logs", title="Load balancer access logs on", pillar="observability", severity=Severity.MEDIUM,
+       risk="No per-request record to investigate errors or attacks.", remediation="Enable access logs to a private bucket.",
+       references=(f"{FSBP} ELB.5",), needs=("load_balancers",))  # fmt: skip
+def alb_access_logs(inv, t):
+    for lb in inv["load_balancers"]:
+        on = lb.get("access_logs", False)
+        yield Status.PASS if on else Status.FAIL, lb["name"], f"access logs {'on' if on else 'off'}", {"access_logs": on}
+
+
+@check(id="ecs_container_insights", title="Container Insights on the cluster", pillar="observability", severity=Severity.LOW,
+       risk="No per-task CPU, memory and network metrics to diagnose with.",
+       remediation="Enable containerInsights on the cluster.", references=(f"{FSBP} ECS.12",), needs=("ecs",))  # fmt: skip
+def ecs_container_insights(inv, t):
+    for name, service in sorted({s["cluster"]: s for s in inv["ecs"]["services"]}.items()):
+        value = service.get("container_insights", "disabled")
+        yield Status.PASS if value in ("enabled", "enhanced") else Status.FAIL, name, f"containerInsights {value}", {"containerInsights": value}

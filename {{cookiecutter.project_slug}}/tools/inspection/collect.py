@@ -81,16 +81,31 @@ def tagged_arns(session, project: str, environment: str) -> dict[str, list[str]]
     return by_service
 
 
+def _rule(permission: dict) -> dict:
+    """A security group rule as plain data: who may reach which ports."""
+    return {
+        "protocol": permission.get("IpProtocol"),
+        "from": permission.get("FromPort"),
+        "to": permission.get("ToPort"),
+        "sources": [r["CidrIp"] for r in permission.get("IpRanges", [])]
+        + [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])],
+        "prefix_lists": [p["PrefixListId"] for p in permission.get("PrefixListIds", [])],
+        "groups": [p["GroupId"] for p in permission.get("UserIdGroupPairs", [])],
+    }
+
+
 def collect_network(session, arns: dict[str, list[str]]) -> dict:
     ec2 = client(session, "ec2")
     vpc_ids = sorted({arn.split("/")[-1] for arn in arns.get("ec2", []) if ":vpc/" in arn})
     if not vpc_ids:
-        return {"vpcs": [], "subnets": [], "nat_gateways": []}
+        return {"vpcs": [], "subnets": [], "nat_gateways": [], "security_groups": []}
     vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
     vpcs = paginate(ec2, "describe_vpcs", "Vpcs", VpcIds=vpc_ids)
     subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=vpc_filter)
     tables = paginate(ec2, "describe_route_tables", "RouteTables", Filters=vpc_filter)
     nats = paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
+    flow_logs = paginate(ec2, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": vpc_ids}])
+    groups = paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
     subnet_zone = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
 
     def table_for(subnet: dict) -> dict:
@@ -130,7 +145,17 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
             }
         )
     return {
-        "vpcs": [{"id": v["VpcId"], "cidr": v["CidrBlock"]} for v in vpcs],
+        "vpcs": [
+            {"id": v["VpcId"], "cidr": v["CidrBlock"],
+             "flow_logs": sorted({f["TrafficType"] for f in flow_logs if f.get("ResourceId") == v["VpcId"]})}
+            for v in vpcs
+        ],
+        "security_groups": [
+            {"id": g["GroupId"], "name": g["GroupName"], "default": g["GroupName"] == "default",
+             "ingress": [_rule(r) for r in g.get("IpPermissions", [])],
+             "egress": [_rule(r) for r in g.get("IpPermissionsEgress", [])]}
+            for g in groups
+        ],
         "subnets": out_subnets,
         "nat_gateways": [
             {
@@ -183,6 +208,8 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
                 "scheme": lb.get("Scheme"),
                 "azs": sorted(z["ZoneName"] for z in lb.get("AvailabilityZones", [])),
                 "deletion_protection": attributes.get("deletion_protection.enabled") == "true",
+                "access_logs": attributes.get("access_logs.s3.enabled") == "true",
+                "security_groups": lb.get("SecurityGroups", []),
                 "listeners": [
                     {
                         "port": li["Port"],
@@ -190,6 +217,10 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
                         # moto reports an SslPolicy on HTTP listeners too: only HTTPS has one.
                         "ssl_policy": li.get("SslPolicy") if li["Protocol"] == "HTTPS" else None,
                         "default_actions": [a["Type"] for a in li.get("DefaultActions", [])],
+                        "redirects_to_https": any(
+                            a.get("RedirectConfig", {}).get("Protocol") == "HTTPS"
+                            for a in li.get("DefaultActions", [])
+                        ),
                     }
                     for li in listeners
                 ],
@@ -222,6 +253,11 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
         autoscaling, "describe_scaling_policies", "ScalingPolicies", ServiceNamespace="ecs"
     ):
         policies[policy["ResourceId"]] = policies.get(policy["ResourceId"], 0) + 1
+    clusters = ecs.describe_clusters(clusters=sorted(by_cluster), include=["SETTINGS"])["clusters"]
+    insights = {
+        c["clusterName"]: next((x["value"] for x in c.get("settings", []) if x["name"] == "containerInsights"), "disabled")
+        for c in clusters
+    }
     services = []
     for cluster, service_arns in sorted(by_cluster.items()):
         task_arns = paginate(
@@ -248,6 +284,7 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
                         "arn": s["serviceArn"],
                         "name": s["serviceName"],
                         "cluster": cluster,
+                        "container_insights": insights.get(cluster, "disabled"),
                         "desired": s["desiredCount"],
                         "running": s["runningCount"],
                         "subnets": network.get("subnets", []),
@@ -305,7 +342,7 @@ SECTIONS = {
     "rds": collect_rds,
 }
 EMPTY: dict[str, Any] = {
-    "network": {"vpcs": [], "subnets": [], "nat_gateways": []},
+    "network": {"vpcs": [], "subnets": [], "nat_gateways": [], "security_groups": []},
     "load_balancers": [],
     "ecs": {"services": []},
     "rds": {"instances": []},

@@ -23,6 +23,16 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         return [{"ResourceType": kind, "Tags": tags(project, environment, tier, **extra)}]
 
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    # As the infrastructure code does: an empty default security group, flow logs on.
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                       {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]  # fmt: skip
+    if default_sg.get("IpPermissions"):
+        ec2.revoke_security_group_ingress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissions"])
+    if default_sg.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissionsEgress"])
+    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
+                         LogGroupName=f"{project}-flow-logs",
+                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs")  # fmt: skip
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -48,17 +58,29 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
             subnets[tier_name].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
                                                         AvailabilityZone=ZONES[1])["Subnet"]["SubnetId"])  # fmt: skip
 
+    alb_sg = ec2.create_security_group(GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for port in (80, 443)])  # fmt: skip
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=f"{project}-access-logs",
+                                                         CreateBucketConfiguration={"LocationConstraint": REGION})  # fmt: skip
     elb = boto3.client("elbv2", region_name=REGION)
-    lb = elb.create_load_balancer(
-        Name=f"{project}-alb", Subnets=subnets["public"], Type="application", Tags=t
-    )["LoadBalancers"][0]
+    lb = elb.create_load_balancer(Name=f"{project}-alb", Subnets=subnets["public"], SecurityGroups=[alb_sg],
+                                  Type="application", Tags=t)["LoadBalancers"][0]  # fmt: skip
     elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
-        {"Key": "deletion_protection.enabled", "Value": "false" if broken else "true"}])  # fmt: skip
+        {"Key": "deletion_protection.enabled", "Value": "false" if broken else "true"},
+        {"Key": "access_logs.s3.enabled", "Value": "true"},
+        {"Key": "access_logs.s3.bucket", "Value": f"{project}-access-logs"}])  # fmt: skip
     group = elb.create_target_group(
         Name=f"{project}-tg", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]
+    forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
+    certificate = boto3.client("acm", region_name=REGION).request_certificate(DomainName=f"{project}.example.org")
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
+                        Certificates=[{"CertificateArn": certificate["CertificateArn"]}],
+                        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06")  # fmt: skip
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}])  # fmt: skip
+                        DefaultActions=forward if broken else redirect)  # fmt: skip
     elb.register_targets(
         TargetGroupArn=group["TargetGroupArn"],
         Targets=[{"Id": "10.30.64.10"}, {"Id": "10.30.80.10"}],
@@ -68,9 +90,8 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         GroupName=f"{project}-app", Description="app tasks", VpcId=vpc
     )["GroupId"]
     ecs = boto3.client("ecs", region_name=REGION)
-    ecs.create_cluster(
-        clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t]
-    )
+    ecs.create_cluster(clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t],
+                       settings=[{"name": "containerInsights", "value": "enhanced"}])  # fmt: skip
     task = ecs.register_task_definition(family=f"{project}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
                                         cpu="512", memory="1024",
                                         containerDefinitions=[{"name": "app", "image": "app:1", "memory": 1024}])  # fmt: skip

@@ -20,7 +20,15 @@ def healthy_prod() -> dict:
         "account": "123456789012", "region": "eu-west-2", "project": "desk", "environment": "prod",
         "tier": "prod", "errors": {},
         "network": {
-            "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16"}],
+            "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16", "flow_logs": ["ALL"]}],
+            "security_groups": [
+                {"id": "sg-default", "name": "default", "default": True, "ingress": [], "egress": []},
+                {"id": "sg-alb", "name": "alb", "default": False, "egress": [],
+                 "ingress": [{"protocol": "tcp", "from": 443, "to": 443, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []},
+                             {"protocol": "tcp", "from": 80, "to": 80, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []}]},
+                {"id": "sg-db", "name": "db", "default": False, "egress": [],
+                 "ingress": [{"protocol": "tcp", "from": 5432, "to": 5432, "sources": [], "prefix_lists": [], "groups": ["sg-app"]}]},
+            ],
             "subnets": [
                 {"id": f"{tier}-{i}", "vpc_id": "vpc-1", "az": zone, "tier": tier,
                  "default_route_nat": f"nat-{i}" if tier == "private" else None, "route_to_internet": tier == "public"}
@@ -31,14 +39,18 @@ def healthy_prod() -> dict:
         },
         "load_balancers": [{
             "arn": "arn:lb", "name": "edge-alb", "scheme": "internet-facing", "azs": ZONES, "deletion_protection": True,
+            "access_logs": True, "security_groups": ["sg-alb"],
             "listeners": [{"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                           "default_actions": ["forward"]}],
+                           "default_actions": ["forward"], "redirects_to_https": False},
+                          {"port": 80, "protocol": "HTTP", "ssl_policy": None,
+                           "default_actions": ["redirect"], "redirects_to_https": True}],
             "target_groups": [{"arn": "arn:tg", "name": "edge-tg", "targets": [
                 {"id": "10.30.64.10", "az": "eu-west-2a", "state": "healthy"},
                 {"id": "10.30.80.10", "az": "eu-west-2b", "state": "healthy"}]}],
         }],
         "ecs": {"services": [{
             "arn": "arn:svc", "name": "app-service", "cluster": "app-cluster", "desired": 2, "running": 2,
+            "container_insights": "enhanced",
             "subnets": ["private-0", "private-1", "private-2"], "assign_public_ip": False,
             "circuit_breaker": {"enable": True, "rollback": True},
             "deployments": [{"status": "PRIMARY", "rollout_state": "COMPLETED"}],
@@ -70,6 +82,17 @@ BREAK = {
     "rds_backups": lambda inv: inv["rds"]["instances"][0].update(backup_retention=3),
     "rds_deletion_protection": lambda inv: inv["rds"]["instances"][0].update(deletion_protection=False),
     "rds_subnet_group_multi_az": lambda inv: inv["rds"]["instances"][0].update(subnet_azs=["eu-west-2a"]),
+    "sg_no_public_admin_ports": lambda inv: inv["network"]["security_groups"][2]["ingress"][0].update(sources=["0.0.0.0/0"]),
+    "sg_default_closed": lambda inv: inv["network"]["security_groups"][0]["egress"].append(
+        {"protocol": "-1", "from": None, "to": None, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []}),
+    "alb_https_only": lambda inv: inv["load_balancers"][0]["listeners"][1].update(default_actions=["forward"], redirects_to_https=False),
+    "alb_tls_policy": lambda inv: inv["load_balancers"][0]["listeners"][0].update(ssl_policy="ELBSecurityPolicy-2016-08"),
+    "rds_encrypted": lambda inv: inv["rds"]["instances"][0].update(encrypted=False),
+    "rds_not_public": lambda inv: inv["rds"]["instances"][0].update(public=True),
+    "ecs_service_no_public_ip": lambda inv: inv["ecs"]["services"][0].update(assign_public_ip=True),
+    "vpc_flow_logs": lambda inv: inv["network"]["vpcs"][0].update(flow_logs=[]),
+    "alb_access_logs": lambda inv: inv["load_balancers"][0].update(access_logs=False),
+    "ecs_container_insights": lambda inv: inv["ecs"]["services"][0].update(container_insights="disabled"),
 }  # fmt: skip
 
 
@@ -128,3 +151,17 @@ def test_malformed_data_is_an_error_not_a_pass():
     inventory = healthy_prod()
     del inventory["rds"]["instances"][0]["multi_az"]
     assert statuses(inventory, "rds_multi_az") == {Status.ERROR}
+
+
+def test_http_origin_behind_cloudfront_is_https_only():
+    inventory = healthy_prod()
+    lb = inventory["load_balancers"][0]
+    lb["listeners"] = [{"port": 80, "protocol": "HTTP", "ssl_policy": None, "default_actions": ["fixed-response"],
+                        "redirects_to_https": False}]  # fmt: skip
+    inventory["network"]["security_groups"][1]["ingress"] = [
+        {"protocol": "tcp", "from": 80, "to": 80, "sources": [], "prefix_lists": ["pl-cloudfront"], "groups": []}]
+    assert statuses(inventory, "alb_https_only") == {Status.PASS}
+
+
+def test_web_ports_open_to_the_internet_are_not_admin_ports():
+    assert statuses(healthy_prod(), "sg_no_public_admin_ports") == {Status.PASS}

@@ -58,6 +58,7 @@ def test_reference_shaped_prod_passes_with_all_reports(aws_server, tmp_path):
     document = json.loads((tmp_path / "prod.json").read_text())
     reliability = [f for f in document["findings"] if f["pillar"] == "reliability"]
     assert reliability and {f["status"] for f in reliability} == {"PASS"}
+    assert {f["check_id"]: f["status"] for f in document["findings"] if f["status"] != "PASS"} == {}
     assert (tmp_path / "prod.md").read_text().startswith("# Inspection of desk / prod")
     assert "<testsuite" in (tmp_path / "prod.xml").read_text()
     assert "reliability" in (tmp_path / "prod.txt").read_text()

@@ -51,7 +51,7 @@ def test_misconfigured_environment_fails_the_right_checks():
     findings = evaluate(collect(read_only_session(REGION), "desk", "prod"), tier_defaults("prod"))
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
-            "rds_multi_az", "rds_backups", "rds_deletion_protection"} <= failed  # fmt: skip
+            "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only"} <= failed  # fmt: skip
 
 
 def test_nothing_tagged_is_an_error():
