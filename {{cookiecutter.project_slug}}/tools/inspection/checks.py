@@ -272,7 +272,12 @@ def sg_no_public_admin_ports(inv, t):
 def sg_default_closed(inv, t):
     for group in (g for g in inv["network"]["security_groups"] if g["default"]):
         rules = len(group["ingress"]) + len(group["egress"])
-        yield Status.PASS if rules == 0 else Status.FAIL, group["id"], f"{rules} rule(s)", {"ingress": group["ingress"], "egress": group["egress"]}
+        yield (
+            Status.PASS if rules == 0 else Status.FAIL,
+            group["id"],
+            f"{rules} rule(s)",
+            {"ingress": group["ingress"], "egress": group["egress"]},
+        )
 
 
 @check(id="alb_https_only", title="Users reach the load balancer over HTTPS only", pillar="security", severity=Severity.HIGH,
@@ -283,11 +288,17 @@ def alb_https_only(inv, t):
     groups = {g["id"]: g for g in inv["network"]["security_groups"]}
     for lb in inv["load_balancers"]:
         # Behind CloudFront: HTTP that only CloudFront's prefix list can reach is the origin hop.
-        sources = [r for g in lb.get("security_groups", []) for r in groups.get(g, {}).get("ingress", [])]
+        sources = [
+            r for g in lb.get("security_groups", []) for r in groups.get(g, {}).get("ingress", [])
+        ]
         cdn_only = bool(sources) and all(r["prefix_lists"] and not r["sources"] for r in sources)
-        plain = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and not li["redirects_to_https"]]
+        plain = [
+            li
+            for li in lb["listeners"]
+            if li["protocol"] == "HTTP" and not li["redirects_to_https"]
+        ]
         https = [li for li in lb["listeners"] if li["protocol"] == "HTTPS"]
-        ok = not plain and bool(https) or cdn_only
+        ok = (not plain and bool(https)) or cdn_only
         yield (Status.PASS if ok else Status.FAIL, lb["name"],
                "HTTPS, HTTP redirects" if https and not plain else "HTTP reachable from CloudFront only" if cdn_only
                else f"{len(plain)} plain HTTP listener(s)",
@@ -298,11 +309,20 @@ def alb_https_only(inv, t):
        risk="Old TLS versions have known weaknesses.", remediation="Use ELBSecurityPolicy-TLS13-1-2-2021-06.",
        references=(f"{FSBP} ELB.17",), needs=("load_balancers",))  # fmt: skip
 def alb_tls_policy(inv, t):
-    modern = ("ELBSecurityPolicy-TLS13-1-2", "ELBSecurityPolicy-TLS-1-2", "ELBSecurityPolicy-FS-1-2")
+    modern = (
+        "ELBSecurityPolicy-TLS13-1-2",
+        "ELBSecurityPolicy-TLS-1-2",
+        "ELBSecurityPolicy-FS-1-2",
+    )
     for lb in inv["load_balancers"]:
         for li in (x for x in lb["listeners"] if x["protocol"] == "HTTPS"):
             ok = str(li["ssl_policy"]).startswith(modern)
-            yield Status.PASS if ok else Status.FAIL, f"{lb['name']}:{li['port']}", f"policy {li['ssl_policy']}", {"ssl_policy": li["ssl_policy"]}
+            yield (
+                Status.PASS if ok else Status.FAIL,
+                f"{lb['name']}:{li['port']}",
+                f"policy {li['ssl_policy']}",
+                {"ssl_policy": li["ssl_policy"]},
+            )
 
 
 @check(id="rds_encrypted", title="Database storage encrypted", pillar="security", severity=Severity.HIGH,
@@ -317,7 +337,12 @@ def rds_encrypted(inv, t):
        references=(f"{FSBP} RDS.2",), needs=("rds",))  # fmt: skip
 def rds_not_public(inv, t):
     for db in inv["rds"]["instances"]:
-        yield Status.FAIL if db["public"] else Status.PASS, db["id"], f"publicly accessible: {db['public']}", {"public": db["public"]}
+        yield (
+            Status.FAIL if db["public"] else Status.PASS,
+            db["id"],
+            f"publicly accessible: {db['public']}",
+            {"public": db["public"]},
+        )
 
 
 @check(id="ecs_service_no_public_ip", title="Tasks have no public IP", pillar="security", severity=Severity.HIGH,
@@ -325,7 +350,12 @@ def rds_not_public(inv, t):
        remediation="Run tasks in private subnets with assignPublicIp DISABLED.", references=(f"{FSBP} ECS.2",), needs=("ecs",))  # fmt: skip
 def ecs_service_no_public_ip(inv, t):
     for s in inv["ecs"]["services"]:
-        yield Status.FAIL if s["assign_public_ip"] else Status.PASS, s["name"], f"assign public IP: {s['assign_public_ip']}", {"assign_public_ip": s["assign_public_ip"]}
+        yield (
+            Status.FAIL if s["assign_public_ip"] else Status.PASS,
+            s["name"],
+            f"assign public IP: {s['assign_public_ip']}",
+            {"assign_public_ip": s["assign_public_ip"]},
+        )
 
 
 # --- observability ----------------------------------------------------------------------
@@ -335,7 +365,12 @@ def ecs_service_no_public_ip(inv, t):
 def vpc_flow_logs(inv, t):
     for vpc in inv["network"]["vpcs"]:
         ok = "ALL" in vpc["flow_logs"]
-        yield Status.PASS if ok else Status.FAIL, vpc["id"], f"flow logs: {vpc['flow_logs'] or 'none'}", {"traffic_types": vpc["flow_logs"]}
+        yield (
+            Status.PASS if ok else Status.FAIL,
+            vpc["id"],
+            f"flow logs: {vpc['flow_logs'] or 'none'}",
+            {"traffic_types": vpc["flow_logs"]},
+        )
 
 
 @check(id="alb_access_logs", title="Load balancer access logs on", pillar="observability", severity=Severity.MEDIUM,
@@ -344,7 +379,12 @@ def vpc_flow_logs(inv, t):
 def alb_access_logs(inv, t):
     for lb in inv["load_balancers"]:
         on = lb.get("access_logs", False)
-        yield Status.PASS if on else Status.FAIL, lb["name"], f"access logs {'on' if on else 'off'}", {"access_logs": on}
+        yield (
+            Status.PASS if on else Status.FAIL,
+            lb["name"],
+            f"access logs {'on' if on else 'off'}",
+            {"access_logs": on},
+        )
 
 
 @check(id="ecs_container_insights", title="Container Insights on the cluster", pillar="observability", severity=Severity.LOW,
@@ -353,4 +393,9 @@ def alb_access_logs(inv, t):
 def ecs_container_insights(inv, t):
     for name, service in sorted({s["cluster"]: s for s in inv["ecs"]["services"]}.items()):
         value = service.get("container_insights", "disabled")
-        yield Status.PASS if value in ("enabled", "enhanced") else Status.FAIL, name, f"containerInsights {value}", {"containerInsights": value}
+        yield (
+            Status.PASS if value in ("enabled", "enhanced") else Status.FAIL,
+            name,
+            f"containerInsights {value}",
+            {"containerInsights": value},
+        )

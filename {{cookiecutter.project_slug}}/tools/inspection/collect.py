@@ -104,7 +104,9 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
     subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=vpc_filter)
     tables = paginate(ec2, "describe_route_tables", "RouteTables", Filters=vpc_filter)
     nats = paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
-    flow_logs = paginate(ec2, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": vpc_ids}])
+    flow_logs = paginate(
+        ec2, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": vpc_ids}]
+    )
     groups = paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
     subnet_zone = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
 
@@ -146,14 +148,23 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
         )
     return {
         "vpcs": [
-            {"id": v["VpcId"], "cidr": v["CidrBlock"],
-             "flow_logs": sorted({f["TrafficType"] for f in flow_logs if f.get("ResourceId") == v["VpcId"]})}
+            {
+                "id": v["VpcId"],
+                "cidr": v["CidrBlock"],
+                "flow_logs": sorted(
+                    {f["TrafficType"] for f in flow_logs if f.get("ResourceId") == v["VpcId"]}
+                ),
+            }
             for v in vpcs
         ],
         "security_groups": [
-            {"id": g["GroupId"], "name": g["GroupName"], "default": g["GroupName"] == "default",
-             "ingress": [_rule(r) for r in g.get("IpPermissions", [])],
-             "egress": [_rule(r) for r in g.get("IpPermissionsEgress", [])]}
+            {
+                "id": g["GroupId"],
+                "name": g["GroupName"],
+                "default": g["GroupName"] == "default",
+                "ingress": [_rule(r) for r in g.get("IpPermissions", [])],
+                "egress": [_rule(r) for r in g.get("IpPermissionsEgress", [])],
+            }
             for g in groups
         ],
         "subnets": out_subnets,
@@ -255,7 +266,10 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
         policies[policy["ResourceId"]] = policies.get(policy["ResourceId"], 0) + 1
     clusters = ecs.describe_clusters(clusters=sorted(by_cluster), include=["SETTINGS"])["clusters"]
     insights = {
-        c["clusterName"]: next((x["value"] for x in c.get("settings", []) if x["name"] == "containerInsights"), "disabled")
+        c["clusterName"]: next(
+            (x["value"] for x in c.get("settings", []) if x["name"] == "containerInsights"),
+            "disabled",
+        )
         for c in clusters
     }
     services = []

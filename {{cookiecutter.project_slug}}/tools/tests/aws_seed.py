@@ -27,9 +27,13 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                                        {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]  # fmt: skip
     if default_sg.get("IpPermissions"):
-        ec2.revoke_security_group_ingress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissions"])
+        ec2.revoke_security_group_ingress(
+            GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissions"]
+        )
     if default_sg.get("IpPermissionsEgress"):
-        ec2.revoke_security_group_egress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissionsEgress"])
+        ec2.revoke_security_group_egress(
+            GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissionsEgress"]
+        )
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
                          LogGroupName=f"{project}-flow-logs",
                          DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs")  # fmt: skip
@@ -58,7 +62,9 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
             subnets[tier_name].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
                                                         AvailabilityZone=ZONES[1])["Subnet"]["SubnetId"])  # fmt: skip
 
-    alb_sg = ec2.create_security_group(GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc)["GroupId"]
+    alb_sg = ec2.create_security_group(
+        GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc
+    )["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for port in (80, 443)])  # fmt: skip
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=f"{project}-access-logs",
@@ -74,11 +80,18 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         Name=f"{project}-tg", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]
     forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
-    certificate = boto3.client("acm", region_name=REGION).request_certificate(DomainName=f"{project}.example.org")
+    certificate = boto3.client("acm", region_name=REGION).request_certificate(
+        DomainName=f"{project}.example.org"
+    )
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
                         Certificates=[{"CertificateArn": certificate["CertificateArn"]}],
                         SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06")  # fmt: skip
-    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+    redirect = [
+        {
+            "Type": "redirect",
+            "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+        }
+    ]
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                         DefaultActions=forward if broken else redirect)  # fmt: skip
     elb.register_targets(

@@ -159,7 +159,15 @@ def test_http_origin_behind_cloudfront_is_https_only():
     lb["listeners"] = [{"port": 80, "protocol": "HTTP", "ssl_policy": None, "default_actions": ["fixed-response"],
                         "redirects_to_https": False}]  # fmt: skip
     inventory["network"]["security_groups"][1]["ingress"] = [
-        {"protocol": "tcp", "from": 80, "to": 80, "sources": [], "prefix_lists": ["pl-cloudfront"], "groups": []}]
+        {
+            "protocol": "tcp",
+            "from": 80,
+            "to": 80,
+            "sources": [],
+            "prefix_lists": ["pl-cloudfront"],
+            "groups": [],
+        }
+    ]
     assert statuses(inventory, "alb_https_only") == {Status.PASS}
 
 
