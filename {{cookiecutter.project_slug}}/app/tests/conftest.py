@@ -64,10 +64,10 @@ def metrics() -> RecordingSink:
 
 @pytest.fixture
 def client(settings: Settings, metrics: RecordingSink) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, metrics)) as test_client:
-        yield test_client
-    # Leave the (possibly shared) database empty for the next test.
+    # Start from an empty table: the PostgreSQL database may be shared with other runs.
     engine = create_db_engine(settings.database_url)
     with engine.begin() as connection:
         connection.execute(delete(Ticket))
     engine.dispose()
+    with TestClient(create_app(settings, metrics)) as test_client:
+        yield test_client

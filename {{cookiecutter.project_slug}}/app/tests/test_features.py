@@ -31,7 +31,7 @@ def client_with(settings: Settings, flags: str) -> TestClient:
     return TestClient(create_app(settings.model_copy(update={"feature_flags": flags})))
 
 
-@pytest.mark.usefixtures("client")  # empties the database afterwards
+@pytest.mark.usefixtures("client")  # empties the database first
 def test_search_filters_page_and_api_only_when_enabled(settings):
     with client_with(settings, "ticket_search") as on:
         on.post("/api/tickets", json={"title": "VPN drops every hour"})
@@ -41,6 +41,7 @@ def test_search_filters_page_and_api_only_when_enabled(settings):
         page = on.get("/", params={"q": "laptop"}).text
         assert 'role="search"' in page and "New starter laptop" in page
         assert "Printer jammed" not in page
+        assert on.get("/api/tickets", params={"q": "%"}).json() == [], "% is not a wildcard"
     with client_with(settings, "-ticket_search") as off:
         assert len(off.get("/api/tickets", params={"q": "vpn"}).json()) == 3
         assert 'role="search"' not in off.get("/").text

@@ -24,10 +24,27 @@ def test_each_request_logs_one_json_line_with_a_request_id(settings, capsys):
     assert "timestamp" in entry
 
 
-def test_request_id_is_generated_when_absent(client):
+def test_request_id_is_generated_when_absent_or_unsafe(client):
     first = client.get("/healthz").headers["X-Request-ID"]
     second = client.get("/healthz").headers["X-Request-ID"]
     assert len(first) == 32 and first != second
+    unsafe = client.get("/healthz", headers={"X-Request-ID": "x" * 65}).headers["X-Request-ID"]
+    assert len(unsafe) == 32
+
+
+def test_a_failing_request_is_logged_as_500(settings, capsys):
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        capsys.readouterr()
+        assert client.get("/boom", headers={"X-Request-ID": "req-500"}).status_code == 500
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [entry] = [line for line in lines if line.get("message") == "request"]
+    assert entry["status"] == 500 and entry["request_id"] == "req-500"
 
 
 def test_emf_document_shape():

@@ -17,8 +17,9 @@ def test_local_default_is_sqlite_in_the_working_folder():
     assert str(Settings().sqlalchemy_url()) == "sqlite:///./local.db"
 
 
-def test_plain_postgresql_url_uses_the_psycopg_driver():
-    url = Settings(database_url="postgresql://u:p@db:5432/app").sqlalchemy_url()
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_plain_postgresql_url_uses_the_psycopg_driver(scheme):
+    url = Settings(database_url=f"{scheme}://u:p@db:5432/app").sqlalchemy_url()
     assert url.drivername == "postgresql+psycopg"
 
 

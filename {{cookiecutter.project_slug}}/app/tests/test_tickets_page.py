@@ -17,6 +17,13 @@ def test_page_lists_tickets_with_accessible_structure(client):
         assert f'<label for="{field}">' in html
 
 
+def test_page_tells_browsers_to_load_only_its_own_resources(client):
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
 def test_form_raises_a_ticket_then_redirects(client, metrics):
     response = client.post(
         "/tickets",
@@ -57,6 +64,12 @@ def test_close_from_the_page(client):
     response = client.post(f"/tickets/{ticket['id']}/close", follow_redirects=False)
     assert response.status_code == 303
     assert client.get(f"/api/tickets/{ticket['id']}").json()["status"] == "closed"
+
+
+def test_stylesheet_is_served_from_a_relative_path(client):
+    assert '<link rel="stylesheet" href="/static/app.css">' in client.get("/").text
+    stylesheet = client.get("/static/app.css")
+    assert stylesheet.status_code == 200 and ":focus-visible" in stylesheet.text
 
 
 def test_footer_shows_environment_and_version(client):

@@ -13,6 +13,7 @@ def create_db_engine(url: URL | str) -> Engine:
         # FastAPI may serve a request on another thread than the one that connected.
         return create_engine(url, connect_args={"check_same_thread": False})
     # pool_pre_ping replaces connections dropped by a database failover (Multi-AZ).
+    # A small pool per task: tasks x 10 connections must stay under the database's limit.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 

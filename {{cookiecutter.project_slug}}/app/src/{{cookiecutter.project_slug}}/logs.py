@@ -7,6 +7,7 @@ request_id) directly, which plain text logs would need parsing for.
 import logging
 import sys
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 
@@ -17,6 +18,8 @@ def configure_logging(level: str = "INFO") -> None:
             "%(levelname)s %(name)s %(message)s",
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp=True,
+            # Uvicorn adds a copy of each message with terminal colour codes: noise in a log.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
     )
     root = logging.getLogger()

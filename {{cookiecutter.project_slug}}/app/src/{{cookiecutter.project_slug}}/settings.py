@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         """The database to use: DATABASE_URL, else the DB_* parts, else local SQLite."""
         if self.database_url:
             url = make_url(self.database_url)
-            if url.drivername == "postgresql":
+            if url.drivername in ("postgres", "postgresql"):
                 url = url.set(drivername="postgresql+psycopg")  # the driver we ship
             return url
         if self.db_host:
