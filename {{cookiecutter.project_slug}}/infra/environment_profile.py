@@ -196,6 +196,11 @@ def _problems(p: EnvironmentProfile):
         )
     if p.nat_gateways not in NAT_STRATEGIES:
         yield f"natGateways: {p.nat_gateways!r} is not allowed; use {', '.join(NAT_STRATEGIES)}."
+    if p.nat_gateways == "none" and not p.vpc_endpoints:
+        yield (
+            "natGateways: 'none' needs vpcEndpoints: true; without either, tasks cannot "
+            "pull their image or send logs."
+        )
     if p.min_tasks < 1 or p.max_tasks < p.min_tasks:
         yield f"minTasks/maxTasks: {p.min_tasks}/{p.max_tasks}; need 1 <= minTasks <= maxTasks."
     if p.is_prod and p.min_tasks < 2:

@@ -94,7 +94,21 @@ def _cell(value: object) -> str:
     )
 
 
+def render_environment_matrix() -> str:
+    """The Markdown table: one row per profile setting, one column per tier, and why."""
+    lines = [
+        "| Setting | " + " | ".join(TIERS) + " | Why it differs |",
+        "|---|" + "---|" * len(TIERS) + "---|",
+    ]
+    for field in profile_fields():
+        label, reason = FIELDS[field]
+        cells = " | ".join(_cell(TIER_DEFAULTS[tier][field]) for tier in TIERS)
+        lines.append(f"| {label} | {cells} | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
 def render() -> str:
+    """The whole page: the matrix with a short introduction."""
     lines = [
         "# Environments",
         "",
@@ -104,14 +118,7 @@ def render() -> str:
         "the tier sets the defaults below, and the stack file can override any of them.",
         "Changes reach dev first, then staging, then prod.",
         "",
-        "| Setting | " + " | ".join(TIERS) + " | Why it differs |",
-        "|---|" + "---|" * len(TIERS) + "---|",
-    ]
-    for field in profile_fields():
-        label, reason = FIELDS[field]
-        cells = " | ".join(_cell(TIER_DEFAULTS[tier][field]) for tier in TIERS)
-        lines.append(f"| {label} | {cells} | {reason} |")
-    lines += [
+        render_environment_matrix().rstrip("\n"),
         "",
         "Every environment: private subnets for the app, isolated subnets for the database,",
         "encryption at rest (KMS) and in transit (TLS), HTTPS for users, flow logs, alarms,",

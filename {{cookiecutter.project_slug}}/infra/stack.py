@@ -33,6 +33,9 @@ def build(
     image: str | None = None,
 ) -> dict[str, pulumi.Input]:
     """Declare the environment's resources; return the stack outputs."""
+    # One explicit provider carries the tags (rather than aws:defaultTags in each stack
+    # file): they come from the profile in one place, and the tests can check that every
+    # resource is created through it.
     provider = aws.Provider(
         "aws",
         region=region,
@@ -40,7 +43,10 @@ def build(
     )
     opts = pulumi.ResourceOptions(providers={"aws": provider})
     zones = aws.get_availability_zones(
-        state="available", opts=pulumi.InvokeOptions(provider=provider)
+        state="available",
+        # Regular zones only: Local Zones an account opted in to lack most services.
+        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+        opts=pulumi.InvokeOptions(provider=provider),
     ).names[: profile.az_count]
     if len(zones) < profile.az_count:
         raise ValueError(f"azCount: {region} has only {len(zones)} zones available")
@@ -94,6 +100,7 @@ def build(
             subnet_ids=[s.id for s in network.private_subnets],
             load_balancer_security_group_id=edge.security_group.id,
             target_group_arn=edge.target_group.arn,
+            listeners=edge.listeners,
             target_group_arn_suffix=edge.target_group.arn_suffix,
             load_balancer_arn_suffix=edge.load_balancer.arn_suffix,
             image=image,
@@ -108,8 +115,9 @@ def build(
             db_secret_arn=database.secret_arn,
             db_key_arn=database.key.arn,
             metrics_namespace=project,
+            service_label=project,
         ),
-        pulumi.ResourceOptions(providers={"aws": provider}, depends_on=[edge]),
+        opts,
     )
     database.allow_from("app", service.security_group.id)
     monitoring = Observability(

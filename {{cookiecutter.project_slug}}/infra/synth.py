@@ -107,6 +107,8 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
     statements = []
     for statement in args.get("statements", []):
         rendered: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
+        if statement.get("sid"):
+            rendered["Sid"] = statement["sid"]
         if statement.get("actions"):
             rendered["Action"] = statement["actions"]
         if statement.get("resources"):

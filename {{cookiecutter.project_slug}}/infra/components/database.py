@@ -13,7 +13,9 @@ import pulumi_aws as aws
 
 from components.iam import iam_path
 
-ENGINE_VERSION = "16.8"
+# Major version only: RDS applies minor upgrades in the maintenance window, and a pinned
+# minor version would make the next `pulumi up` try to downgrade.
+ENGINE_VERSION = "16"
 PARAMETER_FAMILY = "postgres16"
 DATABASE_NAME = "app"
 PORT = 5432
@@ -153,6 +155,7 @@ class Database(pulumi.ComponentResource):
             {
                 "address": self.instance.address,
                 "port": self.instance.port,
+                "db_name": self.instance.db_name,
                 "secret_arn": self.secret_arn,
                 "security_group_id": self.security_group.id,
             }

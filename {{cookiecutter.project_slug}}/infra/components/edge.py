@@ -31,7 +31,9 @@ ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",  # OWASP top-10 style attacks
     "AWSManagedRulesKnownBadInputsRuleSet",  # exploit payloads such as Log4Shell
-    "AWSManagedRulesAmazonIpReputationList",  # addresses AWS has seen attacking
+    # Addresses AWS has seen attacking. It checks the connecting address: behind CloudFront
+    # that is CloudFront's, so this group only fully works with a custom domain.
+    "AWSManagedRulesAmazonIpReputationList",
 )
 
 
@@ -111,12 +113,14 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        # self.listeners: what routes users to the target group. The service must wait for
+        # them: ECS refuses a target group that no listener uses yet.
 
         if behind_cloudfront:
             origin_secret = random.RandomPassword(
                 f"{name}-origin-secret", length=32, special=False, opts=child
             )
-            self.listener = aws.lb.Listener(
+            listener = aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.load_balancer.arn,
                 port=80,
@@ -133,9 +137,9 @@ class Edge(pulumi.ComponentResource):
                 ],
                 opts=child,
             )
-            aws.lb.ListenerRule(
+            from_cloudfront = aws.lb.ListenerRule(
                 f"{name}-from-cloudfront",
-                listener_arn=self.listener.arn,
+                listener_arn=listener.arn,
                 priority=1,
                 conditions=[
                     {
@@ -148,8 +152,9 @@ class Edge(pulumi.ComponentResource):
                 actions=forward,
                 opts=child,
             )
-            self.distribution = self._cloudfront(name, origin_secret.result, child)
-            self.url = pulumi.Output.concat("https://", self.distribution.domain_name)
+            self.listeners = [listener, from_cloudfront]
+            distribution = self._cloudfront(name, origin_secret.result, child)
+            self.url = pulumi.Output.concat("https://", distribution.domain_name)
             self.certificate_validation_records = None
         else:
             certificate = aws.acm.Certificate(
@@ -166,7 +171,7 @@ class Edge(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            aws.lb.Listener(
+            redirect = aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.load_balancer.arn,
                 port=80,
@@ -179,7 +184,7 @@ class Edge(pulumi.ComponentResource):
                 ],
                 opts=child,
             )
-            self.listener = aws.lb.Listener(
+            https = aws.lb.Listener(
                 f"{name}-https",
                 load_balancer_arn=self.load_balancer.arn,
                 port=443,
@@ -189,11 +194,11 @@ class Edge(pulumi.ComponentResource):
                 default_actions=forward,
                 opts=child,
             )
-            self.distribution = None
+            self.listeners = [redirect, https]
             self.url = pulumi.Output.concat("https://", args.domain_name)
 
         if args.waf:
-            self._waf(name, child)
+            self._waf(name, behind_cloudfront, args.log_retention_days, child)
 
         self.register_outputs(
             {
@@ -283,7 +288,9 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _waf(self, name: str, child: pulumi.ResourceOptions) -> None:
+    def _waf(
+        self, name: str, behind_cloudfront: bool, retention_days: int, child: pulumi.ResourceOptions
+    ) -> None:
         def visibility(metric: str) -> dict:
             return {
                 "cloudwatch_metrics_enabled": True,
@@ -303,22 +310,26 @@ class Edge(pulumi.ComponentResource):
             }
             for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
         ]
+        # At most 1000 requests from one client address in any 5 minutes.
+        rate_limit: dict = {"limit": 1000, "aggregate_key_type": "IP"}
+        if behind_cloudfront:
+            # Every request then comes from a CloudFront address, so count the client
+            # address CloudFront adds to X-Forwarded-For. WAF reads the first address in
+            # that header, which a client can forge: this slows careless floods, not a
+            # determined attacker (a web ACL on CloudFront itself sees the true address).
+            rate_limit |= {
+                "aggregate_key_type": "FORWARDED_IP",
+                "forwarded_ip_config": {
+                    "header_name": "X-Forwarded-For",
+                    "fallback_behavior": "MATCH",
+                },
+            }
         rules.append(
             {
                 "name": "rate-limit",
                 "priority": 10,
                 "action": {"block": {}},
-                # Behind CloudFront the client address is in X-Forwarded-For.
-                "statement": {
-                    "rate_based_statement": {
-                        "limit": 1000,
-                        "aggregate_key_type": "FORWARDED_IP",
-                        "forwarded_ip_config": {
-                            "header_name": "X-Forwarded-For",
-                            "fallback_behavior": "MATCH",
-                        },
-                    }
-                },
+                "statement": {"rate_based_statement": rate_limit},
                 "visibility_config": visibility("rate-limit"),
             }
         )
@@ -338,12 +349,19 @@ class Edge(pulumi.ComponentResource):
         )
         # WAF logs must go to a log group whose name starts with aws-waf-logs-.
         waf_logs = aws.cloudwatch.LogGroup(
-            f"{name}-waf-logs", name_prefix="aws-waf-logs-", retention_in_days=30, opts=child
+            f"{name}-waf-logs",
+            name_prefix="aws-waf-logs-",
+            retention_in_days=retention_days,
+            opts=child,
         )
         aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-waf",
             resource_arn=web_acl.arn,
             log_destination_configs=[waf_logs.arn],
+            # WAF logs every request header: keep CloudFront's secret out of the logs.
+            redacted_fields=[{"single_header": {"name": ORIGIN_HEADER.lower()}}]
+            if behind_cloudfront
+            else None,
             opts=child,
         )
 

@@ -137,13 +137,15 @@ def alarm_specs(db_storage_gb: int, environment: str) -> list[AlarmSpec]:
         ),
     ]
     if environment == "prod":
-        # The business metric: a service desk in use gets tickets. None raised for
-        # 6 hours while the site is up suggests the form is broken. Prod only: other
-        # environments have no real users.
+        # The business metric: a service desk in use gets tickets, so a whole day without
+        # one suggests the form is broken even though every health check passes. A quiet
+        # weekend can trip it too: it asks someone to try the form, it is not an outage.
+        # The app sends nothing when nobody raises a ticket, so missing data counts as none.
+        # Prod only: other environments have no real users.
         specs.append(
             AlarmSpec(
                 "no-tickets-raised",
-                "No tickets raised for 6 hours",
+                "No tickets raised for 24 hours",
                 "app",
                 "TicketsRaised",
                 "app",
@@ -151,7 +153,7 @@ def alarm_specs(db_storage_gb: int, environment: str) -> list[AlarmSpec]:
                 1,
                 comparison="LessThanThreshold",
                 period=3600,
-                periods=6,
+                periods=24,
                 treat_missing_data="breaching",
             )
         )
@@ -165,11 +167,16 @@ class Observability(pulumi.ComponentResource):
         super().__init__("epa:observability:Observability", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.topic = aws.sns.Topic(
-            f"{name}-alerts",
-            kms_master_key_id="alias/aws/sns",
-            opts=child,  # encrypted at rest
+        # Alerts are encrypted at rest with our own key: CloudWatch can publish to a topic
+        # only if the key's policy lets it, and the AWS-managed SNS key's policy cannot.
+        key = aws.kms.Key(
+            f"{name}-alerts-key",
+            description=f"{name}: alarm notifications",
+            enable_key_rotation=True,
+            policy=_alerts_key_policy(),
+            opts=child,
         )
+        self.topic = aws.sns.Topic(f"{name}-alerts", kms_master_key_id=key.arn, opts=child)
         if args.alert_email:
             # AWS e-mails a confirmation link first: alerts arrive once it is clicked.
             aws.sns.TopicSubscription(
@@ -226,6 +233,27 @@ class Observability(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"alert_topic_arn": self.topic.arn})
+
+
+def _alerts_key_policy() -> pulumi.Output[str]:
+    account = aws.get_caller_identity_output().account_id
+    return aws.iam.get_policy_document_output(
+        statements=[
+            {
+                # The usual default: the account's IAM policies decide who manages the key.
+                "sid": "AccountAdministers",
+                "actions": ["kms:*"],
+                "resources": ["*"],
+                "principals": [{"type": "AWS", "identifiers": [account]}],
+            },
+            {
+                "sid": "CloudWatchAlarmsPublish",
+                "actions": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "resources": ["*"],
+                "principals": [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}],
+            },
+        ]
+    ).json
 
 
 def _dashboard(v: dict, args: ObservabilityArgs) -> dict:

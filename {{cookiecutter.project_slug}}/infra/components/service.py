@@ -26,6 +26,7 @@ class ServiceArgs:
     subnet_ids: list[pulumi.Input[str]]
     load_balancer_security_group_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
+    listeners: list[pulumi.Resource]  # route to the target group; must exist before the service
     target_group_arn_suffix: pulumi.Input[str]
     load_balancer_arn_suffix: pulumi.Input[str]
     image: str | None  # the image the pipeline built (repository@sha256:digest)
@@ -40,6 +41,7 @@ class ServiceArgs:
     db_secret_arn: pulumi.Input[str]
     db_key_arn: pulumi.Input[str]
     metrics_namespace: str
+    service_label: str  # the Service dimension of the app's metrics (the alarms watch it)
 
 
 def _assume_role(service: str) -> pulumi.Output[str]:
@@ -156,6 +158,9 @@ class Service(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=container,
+            # The one writable place (the root filesystem is read-only): scratch space for
+            # Python's tempfile, e.g. large form uploads. Fargate copies the permissions of
+            # the image's /tmp into it only because the Dockerfile declares VOLUME /tmp.
             volumes=[{"name": "tmp"}],
             opts=child,
         )
@@ -163,7 +168,9 @@ class Service(pulumi.ComponentResource):
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id, description="App tasks", opts=child
         )
-        aws.vpc.SecurityGroupIngressRule(
+        # The load balancer and the tasks meet on the app's port only, in both directions
+        # (a new security group allows nothing, not even outbound, until rules say so).
+        from_alb = aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-alb",
             security_group_id=self.security_group.id,
             referenced_security_group_id=args.load_balancer_security_group_id,
@@ -173,7 +180,17 @@ class Service(pulumi.ComponentResource):
             description="Load balancer",
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
+        alb_to_tasks = aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-tasks",
+            security_group_id=args.load_balancer_security_group_id,
+            referenced_security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=CONTAINER_PORT,
+            to_port=CONTAINER_PORT,
+            description="Requests and health checks to the app's tasks",
+            opts=child,
+        )
+        to_anywhere = aws.vpc.SecurityGroupEgressRule(
             f"{name}-to-anywhere",
             security_group_id=self.security_group.id,
             cidr_ipv4="0.0.0.0/0",
@@ -208,8 +225,13 @@ class Service(pulumi.ComponentResource):
             availability_zone_rebalancing="ENABLED",
             enable_execute_command=False,  # no shell into production containers
             propagate_tags="SERVICE",
-            # Autoscaling owns the running count after the first deploy.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Tasks start healthy only once traffic can reach them and they can reach out.
+                depends_on=[*args.listeners, from_alb, alb_to_tasks, to_anywhere],
+                # Autoscaling owns the running count after the first deploy.
+                ignore_changes=["desiredCount"],
+            ),
         )
 
         scaling_target = aws.appautoscaling.Target(
@@ -266,10 +288,13 @@ class Service(pulumi.ComponentResource):
             "user": "10001:10001",
             "readonlyRootFilesystem": True,  # a compromised process cannot change the image
             "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108
+            # APP_VERSION and GIT_SHA are baked into the image when it is built (see
+            # app/Dockerfile): setting them here could make a task misreport its version.
             "environment": [
                 {"name": "ENVIRONMENT", "value": args.environment},
                 {"name": "METRICS_SINK", "value": "emf"},
                 {"name": "METRICS_NAMESPACE", "value": args.metrics_namespace},
+                {"name": "SERVICE_NAME", "value": args.service_label},
                 {"name": "DB_HOST", "value": v["db_host"]},
                 {"name": "DB_PORT", "value": str(v["db_port"])},
                 {"name": "DB_NAME", "value": args.db_name},

@@ -13,7 +13,9 @@ STACKS = stack_names()
 
 @functools.cache
 def model_of(stack: str, domain: str | None = None) -> dict:
-    return synthesize(stack, overrides={"domainName": domain} if domain else None)
+    """The stack as configured (domain None), or with domainName set ("" = no domain), so
+    both ways in are tested whichever the project was generated with."""
+    return synthesize(stack, overrides=None if domain is None else {"domainName": domain})
 
 
 class Model:
@@ -54,3 +56,8 @@ def dev() -> Model:
 @pytest.fixture
 def prod_with_domain() -> Model:
     return Model(model_of("prod", "desk.example-training.co.uk"))
+
+
+@pytest.fixture
+def prod_without_domain() -> Model:
+    return Model(model_of("prod", ""))

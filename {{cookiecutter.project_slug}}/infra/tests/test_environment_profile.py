@@ -37,6 +37,10 @@ def test_every_tier_defines_every_field():
         ({"minTasks": "4", "maxTasks": "3"}, "need 1 <= minTasks <= maxTasks"),
         ({"taskCpu": "256", "taskMemory": "4096"}, "is not a Fargate size"),
         ({"natGateways": "many"}, "natGateways: 'many' is not allowed"),
+        (
+            {"natGateways": "none", "vpcEndpoints": "false"},
+            "natGateways: 'none' needs vpcEndpoints: true",
+        ),
         ({"dbMultiAz": "yes"}, "dbMultiAz: 'yes' is not allowed; use true or false."),
         ({"minTasks": "two"}, "minTasks: 'two' is not allowed; use a whole number."),
         (

@@ -18,3 +18,9 @@ def test_page_shows_the_tier_differences():
 
 def test_committed_page_is_up_to_date():
     assert environments.main(["--check"]) == 0, "run `make docs` and commit docs/environments.md"
+
+
+def test_matrix_has_a_row_per_setting_and_a_column_per_tier():
+    rows = environments.render_environment_matrix().splitlines()
+    assert rows[0] == "| Setting | dev | staging | prod | Why it differs |"
+    assert len(rows) == 2 + len(profile_fields())

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from stack import required_tags
+from synth import stack_config
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
 ECS_SERVICE = "aws:ecs/service:Service"
 RDS = "aws:rds/instance:Instance"
+LISTENER = "aws:lb/listener:Listener"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
 MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
 
 
@@ -91,6 +96,17 @@ def test_database_accepts_only_the_app(model):
     assert rule["inputs"]["fromPort"] == rule["inputs"]["toPort"] == 5432
 
 
+def test_load_balancer_reaches_the_tasks_and_nothing_else(model):
+    egress = [
+        r["inputs"]
+        for r in model.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r["inputs"]["securityGroupId"] == "edge-alb-sg-id"
+    ]
+    assert [(e["referencedSecurityGroupId"], e["fromPort"], e["toPort"]) for e in egress] == [
+        ("app-sg-id", 8000, 8000)
+    ]
+
+
 def test_app_gets_database_credentials_as_secrets(model):
     [container] = json.loads(
         model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
@@ -99,12 +115,27 @@ def test_app_gets_database_credentials_as_secrets(model):
     assert secret_names == {"DB_USERNAME", "DB_PASSWORD"}
     env_names = {e["name"] for e in container["environment"]}
     assert not {name for name in env_names if "PASSWORD" in name or "SECRET" in name}
+
+
+def test_read_only_tasks_get_a_writable_tmp(model):
+    [container] = json.loads(
+        model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
+    )
     assert container["readonlyRootFilesystem"] is True
+    assert container["user"] == "10001:10001"
+    tmp_volume = {"sourceVolume": "tmp", "containerPath": "/tmp"}  # noqa: S108
+    assert container["mountPoints"] == [tmp_volume]
+    # Fargate gives the volume the image's /tmp permissions only if the image declares it.
+    assert 'VOLUME ["/tmp"]' in DOCKERFILE.read_text()
 
 
-def test_without_a_domain_cloudfront_serves_https_and_the_alb_admits_only_it(prod):
-    cdn = prod.one("aws:cloudfront/distribution:Distribution")["inputs"]
+def test_without_a_domain_cloudfront_serves_https_and_the_alb_admits_only_it(
+    prod_without_domain,
+):
+    prod = prod_without_domain
+    cdn = prod.one(DISTRIBUTION)["inputs"]
     assert cdn["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
+    assert cdn["viewerCertificate"] == {"cloudfrontDefaultCertificate": True}
     ingress = [
         r["inputs"]
         for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
@@ -114,20 +145,56 @@ def test_without_a_domain_cloudfront_serves_https_and_the_alb_admits_only_it(pro
         {**ingress[0], "prefixListId": "pl-cloudfront", "fromPort": 80, "toPort": 80}
     ]
     assert "cidrIpv4" not in ingress[0]
-    listener = prod.one("aws:lb/listener:Listener")["inputs"]
+    listener = prod.one(LISTENER)["inputs"]
     assert listener["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
+    [rule] = prod.of_type("aws:lb/listenerRule:ListenerRule")
+    [header] = cdn["origins"][0]["customHeaders"]
+    assert rule["inputs"]["conditions"][0]["httpHeader"]["httpHeaderName"] == header["name"]
 
 
 def test_with_a_domain_https_only_and_http_redirects(prod_with_domain):
-    listeners = {
-        r["inputs"]["port"]: r["inputs"]
-        for r in prod_with_domain.of_type("aws:lb/listener:Listener")
-    }
+    listeners = {r["inputs"]["port"]: r["inputs"] for r in prod_with_domain.of_type(LISTENER)}
     assert listeners[443]["protocol"] == "HTTPS"
-    assert listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2")
+    assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     redirect = listeners[80]["defaultActions"][0]
-    assert redirect["type"] == "redirect" and redirect["redirect"]["protocol"] == "HTTPS"
-    assert prod_with_domain.of_type("aws:cloudfront/distribution:Distribution") == []
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"] == {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}
+    assert prod_with_domain.of_type(DISTRIBUTION) == []
+
+
+def test_each_stack_is_reached_the_way_its_config_says(model):
+    domain = stack_config(model.stack).get(f"{model.data['project']}:domainName")
+    if domain:
+        assert {r["inputs"]["port"] for r in model.of_type(LISTENER)} == {80, 443}
+        assert model.of_type(DISTRIBUTION) == []
+    else:
+        assert model.one(DISTRIBUTION)["inputs"]["enabled"] is True
+        assert {r["inputs"]["port"] for r in model.of_type(LISTENER)} == {80}
+
+
+def test_service_starts_only_once_a_listener_routes_to_it(model):
+    """ECS rejects a target group that no listener uses yet: the service must wait."""
+    routing = {
+        r["urn"]
+        for r in model.resources
+        if r["type"] in (LISTENER, "aws:lb/listenerRule:ListenerRule")
+    }
+    assert routing <= set(model.one(ECS_SERVICE)["dependencies"])
+
+
+def test_waf_limits_each_client_by_its_real_address(prod_with_domain, prod_without_domain):
+    def rate_limit(model) -> dict:
+        acl = model.one("aws:wafv2/webAcl:WebAcl")["inputs"]
+        [rule] = [r for r in acl["rules"] if r["name"] == "rate-limit"]
+        return rule["statement"]["rateBasedStatement"]
+
+    # Directly on the internet the ALB sees the client; behind CloudFront, only the header.
+    assert rate_limit(prod_with_domain)["aggregateKeyType"] == "IP"
+    assert rate_limit(prod_without_domain)["aggregateKeyType"] == "FORWARDED_IP"
+    logging = prod_without_domain.one(
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+    )["inputs"]
+    assert logging["redactedFields"] == [{"singleHeader": {"name": "x-origin-verify"}}]
 
 
 def test_waf_protects_the_load_balancer_where_the_tier_says(model):
@@ -137,6 +204,24 @@ def test_waf_protects_the_load_balancer_where_the_tier_says(model):
     else:
         [association] = associations
         assert association["inputs"]["resourceArn"].endswith("loadbalancer/edge-alb")
+
+
+def test_business_alarm_watches_the_metric_the_app_sends(prod):
+    [container] = json.loads(
+        prod.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
+    )
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    [alarm] = [
+        a["inputs"]
+        for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a["inputs"]["metricName"] == "TicketsRaised"
+    ]
+    assert env["METRICS_SINK"] == "emf"
+    assert alarm["namespace"] == env["METRICS_NAMESPACE"]
+    assert alarm["dimensions"] == {"Service": env["SERVICE_NAME"], "Environment": "prod"}
+    assert env["ENVIRONMENT"] == "prod"
+    # No data means nobody raised a ticket, not that monitoring broke.
+    assert alarm["treatMissingData"] == "breaching"
 
 
 def test_every_alarm_notifies_the_topic(model):
@@ -157,6 +242,16 @@ def test_every_alarm_notifies_the_topic(model):
         assert alarm["inputs"]["alarmActions"] == [topic_arn], alarm["name"]
         assert alarm["inputs"]["okActions"] == [topic_arn], alarm["name"]
     assert ("TicketsRaised" in metrics) is (model.stack == "prod")
+
+
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(model):
+    topic = model.one("aws:sns/topic:Topic")["inputs"]
+    [key] = [k for k in model.of_type("aws:kms/key:Key") if k["name"] == "monitoring-alerts-key"]
+    assert topic["kmsMasterKeyId"].endswith(f"key/{key['name']}")
+    statements = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
+    publish = statements["CloudWatchAlarmsPublish"]
+    assert publish["Principal"] == {"Service": ["cloudwatch.amazonaws.com"]}
+    assert set(publish["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
 def test_every_aws_resource_carries_the_required_tags(model):
