@@ -399,3 +399,112 @@ def ecs_container_insights(inv, t):
             f"containerInsights {value}",
             {"containerInsights": value},
         )
+
+
+# --- workload and alarms ----------------------------------------------------------------
+SECRET_NAME = ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY")
+
+
+@check(id="ecs_no_plaintext_secrets", title="Secrets reach tasks from Secrets Manager, not plain variables",
+       pillar="security", severity=Severity.HIGH,
+       risk="Plain environment values are visible to anyone who can read the task definition.",
+       remediation="Move the value to Secrets Manager and reference it under `secrets`.",
+       references=(f"{FSBP} ECS.8",), needs=("ecs", "workload"))  # fmt: skip
+def ecs_no_plaintext_secrets(inv, t):
+    for definition in inv["workload"]["task_definitions"]:
+        for c in definition["containers"]:
+            leaked = [
+                name for name in c["env_names"] if any(word in name.upper() for word in SECRET_NAME)
+            ]
+            yield (Status.FAIL if leaked else Status.PASS, f"{definition['arn'].split('/')[-1]}:{c['name']}",
+                   f"secret-looking plain variables: {leaked}" if leaked else f"{len(c['secret_names'])} secret(s) via Secrets Manager",
+                   {"plain_variables": c["env_names"], "secrets": c["secret_names"]})  # fmt: skip
+
+
+@check(id="ecs_logging", title="Every container sends its logs to CloudWatch", pillar="observability",
+       severity=Severity.HIGH, risk="A failing task leaves no trace to diagnose.",
+       remediation="Give each container the awslogs log driver.", references=(f"{FSBP} ECS.9",),
+       needs=("ecs", "workload"))  # fmt: skip
+def ecs_logging(inv, t):
+    for definition in inv["workload"]["task_definitions"]:
+        for c in definition["containers"]:
+            ok = c["log_driver"] in ("awslogs", "awsfirelens")
+            yield (Status.PASS if ok else Status.FAIL, f"{definition['arn'].split('/')[-1]}:{c['name']}",
+                   f"log driver {c['log_driver']}", {"log_driver": c["log_driver"], "log_group": c["log_group"]})  # fmt: skip
+
+
+@check(id="ecr_scan_on_push", title="Images are scanned when pushed", pillar="security", severity=Severity.MEDIUM,
+       risk="Known vulnerabilities in the image go unnoticed.", remediation="Enable scan on push on the repository.",
+       references=(f"{FSBP} ECR.1",), needs=("ecs", "workload"))  # fmt: skip
+def ecr_scan_on_push(inv, t):
+    for repo in inv["workload"]["repositories"]:
+        on = repo["scan_on_push"]
+        yield (
+            Status.PASS if on else Status.FAIL,
+            repo["name"],
+            f"scan on push {'on' if on else 'off'}",
+            {"scan_on_push": on},
+        )
+
+
+@check(id="logs_retention", title="Log groups keep logs for a set time", pillar="observability", severity=Severity.MEDIUM,
+       risk="Logs kept forever cost money; logs kept too briefly cannot explain an incident.",
+       remediation="Set retention (logRetentionDays) on the log group.", references=(f"{FSBP} CloudWatch.16",),
+       needs=("ecs", "workload"))  # fmt: skip
+def logs_retention(inv, t):
+    for group in inv["workload"]["log_groups"]:
+        days = group["retention_days"]
+        ok = days is not None and days >= t.log_retention_days
+        yield (Status.PASS if ok else Status.FAIL, group["name"],
+               f"retention {days or 'never expires'} days; need {t.log_retention_days}+", {"retention_days": days})  # fmt: skip
+
+
+@check(id="rds_monitoring", title="Database monitoring beyond the basics", pillar="observability", severity=Severity.LOW,
+       risk="Slow queries and OS pressure are hard to diagnose without it.",
+       remediation="Enable enhanced monitoring or Performance Insights (dbMonitoringInterval).",
+       references=(f"{FSBP} RDS.6",), needs=("rds",))  # fmt: skip
+def rds_monitoring(inv, t):
+    for db in inv["rds"]["instances"]:
+        if t.tier == "dev":
+            yield Status.SKIPPED, db["id"], "off by design in dev (cost)", {}
+            continue
+        on = db.get("monitoring_interval", 0) > 0 or db.get("performance_insights", False)
+        yield (Status.PASS if on else Status.FAIL, db["id"], f"enhanced monitoring {db.get('monitoring_interval', 0)} s, "
+               f"Performance Insights {db.get('performance_insights', False)}",
+               {"monitoring_interval": db.get("monitoring_interval"), "performance_insights": db.get("performance_insights")})  # fmt: skip
+
+
+CORE_ALARMS = {
+    "load balancer": (
+        "AWS/ApplicationELB",
+        ("HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime"),
+    ),
+    "service": ("AWS/ECS", ("CPUUtilization", "MemoryUtilization")),
+    "database": ("AWS/RDS", ("CPUUtilization", "FreeStorageSpace", "DatabaseConnections")),
+}
+
+
+@check(id="alarms_core_metrics", title="Alarms with actions on the core metrics", pillar="observability",
+       severity=Severity.HIGH, risk="Errors, saturation or a full disk go unnoticed until users complain.",
+       remediation="Create alarms (with an SNS action) on 5xx, unhealthy hosts, latency, CPU, memory, storage, connections.",
+       references=("https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/monitor-workload-resources.html",),
+       needs=("alarms", "load_balancers", "ecs", "rds"))  # fmt: skip
+def alarms_core_metrics(inv, t):
+    def covered(namespace: str, metric: str, dimension: str, value: str) -> bool:
+        return any(a["namespace"] == namespace and a["metric"] == metric and a["actions"] > 0
+                   and a["dimensions"].get(dimension) == value for a in inv["alarms"])  # fmt: skip
+
+    targets = [
+        ("load balancer", lb["name"], "LoadBalancer", lb["arn"].split(":loadbalancer/")[-1])
+        for lb in inv["load_balancers"]
+    ]
+    targets += [("service", s["name"], "ServiceName", s["name"]) for s in inv["ecs"]["services"]]
+    targets += [
+        ("database", db["id"], "DBInstanceIdentifier", db["id"]) for db in inv["rds"]["instances"]
+    ]
+    for kind, resource, dimension, value in targets:
+        namespace, metrics = CORE_ALARMS[kind]
+        missing = [m for m in metrics if not covered(namespace, m, dimension, value)]
+        yield (Status.FAIL if missing else Status.PASS, resource,
+               f"no alarm with an action on {', '.join(missing)}" if missing else f"{len(metrics)} core metrics alarmed",
+               {"missing": missing, "required": list(metrics)})  # fmt: skip

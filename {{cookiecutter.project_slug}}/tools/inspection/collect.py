@@ -311,6 +311,7 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
                             for d in s.get("deployments", [])
                         ],
                         "task_azs": zones_by_service.get(f"service:{s['serviceName']}", []),
+                        "task_definition": s["taskDefinition"],
                         "scaling": {
                             "min": target["MinCapacity"],
                             "max": target["MaxCapacity"],
@@ -340,6 +341,8 @@ def collect_rds(session, arns: dict[str, list[str]]) -> dict:
                     "deletion_protection": bool(db.get("DeletionProtection")),
                     "encrypted": bool(db.get("StorageEncrypted")),
                     "public": bool(db.get("PubliclyAccessible", False)),  # moto omits it unless set
+                    "monitoring_interval": db.get("MonitoringInterval", 0),
+                    "performance_insights": bool(db.get("PerformanceInsightsEnabled")),
                     "subnet_azs": [
                         s["SubnetAvailabilityZone"]["Name"]
                         for s in db.get("DBSubnetGroup", {}).get("Subnets", [])
@@ -349,17 +352,70 @@ def collect_rds(session, arns: dict[str, list[str]]) -> dict:
     return {"instances": instances}
 
 
+def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) -> dict:
+    """What the tasks run: task definitions (distinct ones), their image repositories and
+    log groups. The tagging API does not list ECR repositories: follow the images."""
+    ecs, ecr, logs = client(session, "ecs"), client(session, "ecr"), client(session, "logs")
+    definitions = []
+    for arn in sorted({s["task_definition"] for s in services}):
+        definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        definitions.append({
+            "arn": arn,
+            "containers": [{
+                "name": c["name"], "image": c["image"],
+                "env_names": sorted(e["name"] for e in c.get("environment", [])),
+                "secret_names": sorted(x["name"] for x in c.get("secrets", [])),
+                "log_driver": c.get("logConfiguration", {}).get("logDriver"),
+                "log_group": c.get("logConfiguration", {}).get("options", {}).get("awslogs-group"),
+            } for c in definition["containerDefinitions"]],
+        })  # fmt: skip
+    images = [c["image"] for d in definitions for c in d["containers"]]
+    names = sorted(
+        {i.split("/", 1)[1].split("@")[0].split(":")[0] for i in images if ".dkr.ecr." in i}
+    )
+    repositories = (
+        paginate(ecr, "describe_repositories", "repositories", repositoryNames=names)
+        if names
+        else []
+    )
+    wanted = {c["log_group"] for d in definitions for c in d["containers"] if c["log_group"]}
+    groups = [
+        g for g in paginate(logs, "describe_log_groups", "logGroups") if g["logGroupName"] in wanted
+    ]
+    return {
+        "task_definitions": definitions,
+        "repositories": [{"name": r["repositoryName"],
+                          "scan_on_push": r.get("imageScanningConfiguration", {}).get("scanOnPush", False)}
+                         for r in repositories],
+        "log_groups": [{"name": g["logGroupName"], "retention_days": g.get("retentionInDays")} for g in groups],
+    }  # fmt: skip
+
+
+def collect_alarms(session, arns: dict[str, list[str]]) -> list[dict]:
+    """Every metric alarm in the region (paginated): checks match them to our resources."""
+    cloudwatch = client(session, "cloudwatch")
+    return [
+        {"name": a["AlarmName"], "namespace": a.get("Namespace"), "metric": a.get("MetricName"),
+         "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
+         "actions": len(a.get("AlarmActions", []))}
+        for a in paginate(cloudwatch, "describe_alarms", "MetricAlarms")
+    ]  # fmt: skip
+
+
 SECTIONS = {
     "network": collect_network,
     "load_balancers": collect_load_balancers,
     "ecs": collect_ecs,
     "rds": collect_rds,
+    "alarms": collect_alarms,
 }
 EMPTY: dict[str, Any] = {
     "network": {"vpcs": [], "subnets": [], "nat_gateways": [], "security_groups": []},
     "load_balancers": [],
     "ecs": {"services": []},
     "rds": {"instances": []},
+    "alarms": [],
+    "workload": {"task_definitions": [], "repositories": [], "log_groups": []},
 }
 
 
@@ -378,12 +434,20 @@ def collect(session, project: str, environment: str) -> dict:
         "environment": environment, "tier": tiers[0] if len(tiers) == 1 else "prod", "errors": {},
     }  # fmt: skip
     for section, collector in SECTIONS.items():
-        try:
-            inventory[section] = collector(session, arns)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in NOT_ALLOWED:
-                raise
-            inventory[section] = EMPTY[section]
-            inventory["errors"][section] = f"{code} on {error.operation_name}"
+        _collect_section(inventory, section, lambda c=collector: c(session, arns))
+    # Follows the services' task definitions, so it runs after them.
+    _collect_section(
+        inventory, "workload", lambda: collect_workload(session, arns, inventory["ecs"]["services"])
+    )
     return inventory
+
+
+def _collect_section(inventory: dict, section: str, read) -> None:
+    try:
+        inventory[section] = read()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in NOT_ALLOWED:
+            raise
+        inventory[section] = EMPTY[section]
+        inventory["errors"][section] = f"{code} on {error.operation_name}"

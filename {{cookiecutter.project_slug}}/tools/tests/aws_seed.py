@@ -105,9 +105,21 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     ecs = boto3.client("ecs", region_name=REGION)
     ecs.create_cluster(clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t],
                        settings=[{"name": "containerInsights", "value": "enhanced"}])  # fmt: skip
+    repository = boto3.client("ecr", region_name=REGION).create_repository(
+        repositoryName=f"{project}-app", imageScanningConfiguration={"scanOnPush": True})["repository"]  # fmt: skip
+    boto3.client("logs", region_name=REGION).create_log_group(logGroupName=f"{project}-app-logs")
+    boto3.client("logs", region_name=REGION).put_retention_policy(
+        logGroupName=f"{project}-app-logs", retentionInDays=90
+    )
     task = ecs.register_task_definition(family=f"{project}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
                                         cpu="512", memory="1024",
-                                        containerDefinitions=[{"name": "app", "image": "app:1", "memory": 1024}])  # fmt: skip
+                                        containerDefinitions=[{
+                                            "name": "app", "image": f"{repository['repositoryUri']}@sha256:{'0' * 64}", "memory": 1024,
+                                            "environment": [{"name": "ENVIRONMENT", "value": environment}],
+                                            "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db"}],
+                                            "logConfiguration": {"logDriver": "awslogs", "options": {
+                                                "awslogs-group": f"{project}-app-logs", "awslogs-region": REGION,
+                                                "awslogs-stream-prefix": "app"}}}])  # fmt: skip
     scaling = boto3.client("application-autoscaling", region_name=REGION)
     for n in range(services):
         name = "app-service" if n == 0 else f"app-service-{n}"
@@ -137,5 +149,33 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
                            Engine="postgres", MasterUsername="app_admin", MasterUserPassword="not-a-real-one",
                            AllocatedStorage=50, MultiAZ=not broken, BackupRetentionPeriod=3 if broken else 14,
                            DeletionProtection=not broken, StorageEncrypted=True, PubliclyAccessible=False,
-                           DBSubnetGroupName=f"{project}-db", Tags=t)  # fmt: skip
+                           DBSubnetGroupName=f"{project}-db", MonitoringInterval=60,
+                           MonitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring", Tags=t)  # fmt: skip
+    seed_alarms(project, environment, lb["LoadBalancerArn"], services)
     return {"vpc": vpc, "subnets": subnets, "load_balancer": lb["LoadBalancerArn"]}
+
+
+def seed_alarms(project: str, environment: str, load_balancer_arn: str, services: int) -> None:
+    """The core alarms, each notifying an SNS topic, as the observability component makes them."""
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{project}-alerts")[
+        "TopicArn"
+    ]
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    lb = load_balancer_arn.split(":loadbalancer/")[-1]
+    names = ["app-service"] + [f"app-service-{n}" for n in range(1, services)]
+    wanted = [
+        ("AWS/ApplicationELB", m, "LoadBalancer", lb)
+        for m in ("HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime")
+    ]
+    wanted += [
+        ("AWS/ECS", m, "ServiceName", name)
+        for m in ("CPUUtilization", "MemoryUtilization")
+        for name in names
+    ]
+    wanted += [("AWS/RDS", m, "DBInstanceIdentifier", f"{project}-{environment}")
+               for m in ("CPUUtilization", "FreeStorageSpace", "DatabaseConnections")]  # fmt: skip
+    for namespace, metric, dimension, value in wanted:
+        cloudwatch.put_metric_alarm(AlarmName=f"{project}-{metric}-{value}", Namespace=namespace, MetricName=metric,
+                                    Dimensions=[{"Name": dimension, "Value": value}], Statistic="Average", Period=60,
+                                    EvaluationPeriods=3, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                                    AlarmActions=[topic], OKActions=[topic])  # fmt: skip

@@ -38,7 +38,7 @@ def healthy_prod() -> dict:
                              for i, zone in enumerate(ZONES)],
         },
         "load_balancers": [{
-            "arn": "arn:lb", "name": "edge-alb", "scheme": "internet-facing", "azs": ZONES, "deletion_protection": True,
+            "arn": "arn:aws:elasticloadbalancing:eu-west-2:1:loadbalancer/lb", "name": "edge-alb", "scheme": "internet-facing", "azs": ZONES, "deletion_protection": True,
             "access_logs": True, "security_groups": ["sg-alb"],
             "listeners": [{"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
                            "default_actions": ["forward"], "redirects_to_https": False},
@@ -50,7 +50,7 @@ def healthy_prod() -> dict:
         }],
         "ecs": {"services": [{
             "arn": "arn:svc", "name": "app-service", "cluster": "app-cluster", "desired": 2, "running": 2,
-            "container_insights": "enhanced",
+            "container_insights": "enhanced", "task_definition": "arn:aws:ecs:eu-west-2:1:task-definition/app:3",
             "subnets": ["private-0", "private-1", "private-2"], "assign_public_ip": False,
             "circuit_breaker": {"enable": True, "rollback": True},
             "deployments": [{"status": "PRIMARY", "rollout_state": "COMPLETED"}],
@@ -58,7 +58,26 @@ def healthy_prod() -> dict:
         }]},
         "rds": {"instances": [{"id": "desk-prod", "multi_az": True, "backup_retention": 14,
                                "deletion_protection": True, "encrypted": True, "public": False,
-                               "subnet_azs": ZONES}]},
+                               "subnet_azs": ZONES, "monitoring_interval": 60, "performance_insights": True}]},
+        "workload": {
+            "task_definitions": [{"arn": "arn:aws:ecs:eu-west-2:1:task-definition/app:3", "containers": [{
+                "name": "app", "image": "1.dkr.ecr.eu-west-2.amazonaws.com/app@sha256:abc",
+                "env_names": ["DB_HOST", "ENVIRONMENT"], "secret_names": ["DB_PASSWORD", "DB_USERNAME"],
+                "log_driver": "awslogs", "log_group": "app-logs"}]}],
+            "repositories": [{"name": "app", "scan_on_push": True}],
+            "log_groups": [{"name": "app-logs", "retention_days": 90}],
+        },
+        "alarms": [
+            {"name": f"{metric}-{value}", "namespace": namespace, "metric": metric,
+             "dimensions": {dimension: value}, "actions": 1}
+            for namespace, metrics, dimension, value in [
+                ("AWS/ApplicationELB", ("HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime"),
+                 "LoadBalancer", "lb"),
+                ("AWS/ECS", ("CPUUtilization", "MemoryUtilization"), "ServiceName", "app-service"),
+                ("AWS/RDS", ("CPUUtilization", "FreeStorageSpace", "DatabaseConnections"), "DBInstanceIdentifier", "desk-prod"),
+            ]
+            for metric in metrics
+        ],
     }  # fmt: skip
 
 
@@ -93,6 +112,12 @@ BREAK = {
     "vpc_flow_logs": lambda inv: inv["network"]["vpcs"][0].update(flow_logs=[]),
     "alb_access_logs": lambda inv: inv["load_balancers"][0].update(access_logs=False),
     "ecs_container_insights": lambda inv: inv["ecs"]["services"][0].update(container_insights="disabled"),
+    "ecs_no_plaintext_secrets": lambda inv: inv["workload"]["task_definitions"][0]["containers"][0]["env_names"].append("DB_PASSWORD"),
+    "ecs_logging": lambda inv: inv["workload"]["task_definitions"][0]["containers"][0].update(log_driver=None),
+    "ecr_scan_on_push": lambda inv: inv["workload"]["repositories"][0].update(scan_on_push=False),
+    "logs_retention": lambda inv: inv["workload"]["log_groups"][0].update(retention_days=None),
+    "rds_monitoring": lambda inv: inv["rds"]["instances"][0].update(monitoring_interval=0, performance_insights=False),
+    "alarms_core_metrics": lambda inv: inv["alarms"].pop(),
 }  # fmt: skip
 
 
