@@ -508,3 +508,126 @@ def alarms_core_metrics(inv, t):
         yield (Status.FAIL if missing else Status.PASS, resource,
                f"no alarm with an action on {', '.join(missing)}" if missing else f"{len(metrics)} core metrics alarmed",
                {"missing": missing, "required": list(metrics)})  # fmt: skip
+
+
+# --- edge protection, storage, identity, keys ------------------------------------------
+@check(id="alb_waf_attached", title="A web application firewall protects the load balancer", pillar="security",
+       severity=Severity.HIGH, risk="Common web attacks reach the app unfiltered.",
+       remediation="Associate a WAF web ACL with AWS managed rules (waf: true).", references=(f"{FSBP} WAF.2", "Prowler elbv2_waf_acl_attached"),
+       needs=("load_balancers", "protection"))  # fmt: skip
+def alb_waf_attached(inv, t):
+    for lb in inv["load_balancers"]:
+        if not t.prod_only_applies:
+            yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
+            continue
+        acl = inv["protection"].get(lb["name"], {}).get("web_acl")
+        yield (
+            Status.PASS if acl else Status.FAIL,
+            lb["name"],
+            f"web ACL {acl or 'none'}",
+            {"web_acl": acl},
+        )
+
+
+@check(id="waf_logging", title="The web ACL logs what it sees", pillar="observability", severity=Severity.LOW,
+       risk="Blocked attacks leave no record.", remediation="Send WAF logs to an aws-waf-logs-* log group.",
+       references=(f"{FSBP} WAF.11",), needs=("load_balancers", "protection"))  # fmt: skip
+def waf_logging(inv, t):
+    for protection in (inv["protection"][name] for name in sorted(inv["protection"])):
+        if protection["web_acl"]:
+            on = protection["logging"]
+            yield (
+                Status.PASS if on else Status.FAIL,
+                protection["web_acl"],
+                f"logging {'on' if on else 'off'}",
+                {"logging": on},
+            )
+
+
+@check(id="s3_public_access_blocked", title="Buckets block public access", pillar="security", severity=Severity.CRITICAL,
+       risk="A policy or ACL mistake publishes the bucket's contents.",
+       remediation="Turn on all four public access block settings.", references=(f"{FSBP} S3.8",),
+       needs=("storage",))  # fmt: skip
+def s3_public_access_blocked(inv, t):
+    settings = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    for bucket in inv["storage"]:
+        block = bucket["public_access_block"]
+        off = [s for s in settings if not block.get(s)]
+        yield (Status.FAIL if off else Status.PASS, bucket["name"], f"off: {off}" if off else "all four settings on",
+               {"public_access_block": block})  # fmt: skip
+
+
+@check(id="s3_encryption", title="Buckets encrypt objects at rest", pillar="security", severity=Severity.MEDIUM,
+       risk="Objects readable from the storage layer if it leaks.", remediation="Set default encryption (SSE-S3 or KMS).",
+       references=(f"{FSBP} S3.4",), needs=("storage",))  # fmt: skip
+def s3_encryption(inv, t):
+    for bucket in inv["storage"]:
+        ok = bucket["encryption"] in ("AES256", "aws:kms", "aws:kms:dsse")
+        yield (
+            Status.PASS if ok else Status.FAIL,
+            bucket["name"],
+            f"default encryption {bucket['encryption']}",
+            {"sse": bucket["encryption"]},
+        )
+
+
+@check(id="s3_tls_only", title="Buckets refuse plain HTTP", pillar="security", severity=Severity.MEDIUM,
+       risk="Requests without TLS can be read or changed on the way.",
+       remediation="Add a Deny statement for aws:SecureTransport false.", references=(f"{FSBP} S3.5",), needs=("storage",))  # fmt: skip
+def s3_tls_only(inv, t):
+    for bucket in inv["storage"]:
+        ok = bucket["denies_insecure_transport"]
+        yield (
+            Status.PASS if ok else Status.FAIL,
+            bucket["name"],
+            f"TLS-only policy {'present' if ok else 'missing'}",
+            {"denies_insecure_transport": ok},
+        )
+
+
+@check(id="iam_workload_roles_least_privilege", title="Task roles are not administrators", pillar="security",
+       severity=Severity.CRITICAL, risk="A compromised task could do anything in the account.",
+       remediation="Grant only the actions the task needs, on its own resources.",
+       references=(f"{FSBP} IAM.1",), needs=("identity",))  # fmt: skip
+def iam_workload_roles_least_privilege(inv, t):
+    for role in inv["identity"]:
+
+        def wildcard(statement: dict) -> bool:
+            actions = statement.get("Action", [])
+            resources = statement.get("Resource", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = [resources] if isinstance(resources, str) else resources
+            return statement.get("Effect") == "Allow" and "*" in actions and "*" in resources
+
+        too_broad = [p for p in role["attached"] if p in ("AdministratorAccess", "PowerUserAccess")]
+        too_broad += ["inline * on *" for s in role["statements"] if wildcard(s)]
+        yield (Status.FAIL if too_broad else Status.PASS, role["name"],
+               f"too broad: {too_broad}" if too_broad else f"{len(role['attached'])} managed, {len(role['statements'])} inline statement(s)",
+               {"attached": role["attached"], "wildcards": too_broad})  # fmt: skip
+
+
+@check(id="kms_rotation", title="Customer keys rotate", pillar="security", severity=Severity.MEDIUM,
+       risk="A key in use for years widens what one leak exposes.", remediation="Enable automatic key rotation.",
+       references=(f"{FSBP} KMS.4",), needs=("rds", "keys_and_secrets"))  # fmt: skip
+def kms_rotation(inv, t):
+    for key in inv["keys_and_secrets"]["keys"]:
+        yield (
+            Status.PASS if key["rotation"] else Status.FAIL,
+            key["id"],
+            f"rotation {'on' if key['rotation'] else 'off'}",
+            {"rotation": key["rotation"]},
+        )
+
+
+@check(id="secrets_rotation", title="The database secret rotates", pillar="security", severity=Severity.MEDIUM,
+       risk="A leaked password stays valid indefinitely.", remediation="Keep RDS-managed rotation on (every 7 days by default).",
+       references=(f"{FSBP} SecretsManager.1",), needs=("rds", "keys_and_secrets"))  # fmt: skip
+def secrets_rotation(inv, t):
+    for secret in inv["keys_and_secrets"]["secrets"]:
+        on = secret["rotation"]
+        yield (
+            Status.PASS if on else Status.FAIL,
+            secret["arn"].split(":")[-1],
+            f"rotation {'on' if on else 'off'}",
+            {"rotation": on},
+        )

@@ -8,6 +8,7 @@ listeners -> target groups -> target health, service -> tasks and scaling).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -220,6 +221,7 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
                 "azs": sorted(z["ZoneName"] for z in lb.get("AvailabilityZones", [])),
                 "deletion_protection": attributes.get("deletion_protection.enabled") == "true",
                 "access_logs": attributes.get("access_logs.s3.enabled") == "true",
+                "access_log_bucket": attributes.get("access_logs.s3.bucket") or None,
                 "security_groups": lb.get("SecurityGroups", []),
                 "listeners": [
                     {
@@ -342,6 +344,8 @@ def collect_rds(session, arns: dict[str, list[str]]) -> dict:
                     "encrypted": bool(db.get("StorageEncrypted")),
                     "public": bool(db.get("PubliclyAccessible", False)),  # moto omits it unless set
                     "monitoring_interval": db.get("MonitoringInterval", 0),
+                    "kms_key_id": db.get("KmsKeyId"),
+                    "master_secret_arn": db.get("MasterUserSecret", {}).get("SecretArn"),
                     "performance_insights": bool(db.get("PerformanceInsightsEnabled")),
                     "subnet_azs": [
                         s["SubnetAvailabilityZone"]["Name"]
@@ -361,6 +365,7 @@ def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) 
         definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
         definitions.append({
             "arn": arn,
+            "roles": [r for r in (definition.get("taskRoleArn"), definition.get("executionRoleArn")) if r],
             "containers": [{
                 "name": c["name"], "image": c["image"],
                 "env_names": sorted(e["name"] for e in c.get("environment", [])),
@@ -402,6 +407,98 @@ def collect_alarms(session, arns: dict[str, list[str]]) -> list[dict]:
     ]  # fmt: skip
 
 
+def collect_protection(session, load_balancers: list[dict]) -> dict:
+    """Web ACL and its logging for each load balancer (WAFv2 is not in the tagging API)."""
+    waf = client(session, "wafv2")
+    result = {}
+    for lb in load_balancers:
+        acl = waf.get_web_acl_for_resource(ResourceArn=lb["arn"]).get("WebACL")
+        logging_on = False
+        if acl:
+            try:
+                waf.get_logging_configuration(ResourceArn=acl["ARN"])
+                logging_on = True
+            except waf.exceptions.WAFNonexistentItemException:
+                pass
+        result[lb["name"]] = {"web_acl": acl["Name"] if acl else None, "logging": logging_on}
+    return result
+
+
+def collect_storage(session, arns: dict[str, list[str]], load_balancers: list[dict]) -> list[dict]:
+    """The environment's buckets: tagged ones and the load balancers' access-log buckets."""
+    s3 = client(session, "s3")
+    names = {arn.split(":::")[-1] for arn in arns.get("s3", [])}
+    names |= {lb["access_log_bucket"] for lb in load_balancers if lb.get("access_log_bucket")}
+    buckets = []
+    for name in sorted(names):
+        try:
+            block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchPublicAccessBlockConfiguration":
+                raise
+            block = {}
+        try:
+            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"][
+                "Rules"
+            ]
+            algorithm = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
+                raise
+            algorithm = "AES256"  # since 2023 every bucket encrypts with SSE-S3 by default
+        try:
+            policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchBucketPolicy":
+                raise
+            policy = {"Statement": []}
+        buckets.append({"name": name, "public_access_block": block, "encryption": algorithm,
+                        "denies_insecure_transport": _denies_http(policy)})  # fmt: skip
+    return buckets
+
+
+def _denies_http(policy: dict) -> bool:
+    return any(
+        st.get("Effect") == "Deny"
+        and str(st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")).lower()
+        == "false"
+        for st in policy.get("Statement", [])
+    )
+
+
+def collect_identity(session, definitions: list[dict]) -> list[dict]:
+    """The tasks' IAM roles and what their policies allow (the tagging API omits IAM)."""
+    iam = client(session, "iam")
+    roles = []
+    for arn in sorted({r for d in definitions for r in d["roles"]}):
+        name = arn.split("/")[-1]
+        attached = [
+            p["PolicyName"]
+            for p in paginate(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
+        ]
+        statements = []
+        for policy in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name):
+            document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            found = document.get("Statement", [])
+            statements += found if isinstance(found, list) else [found]
+        roles.append({"arn": arn, "name": name, "attached": attached, "statements": statements})
+    return roles
+
+
+def collect_keys_and_secrets(session, instances: list[dict]) -> dict:
+    kms, secrets = client(session, "kms"), client(session, "secretsmanager")
+    keys = sorted({db["kms_key_id"] for db in instances if db.get("kms_key_id")})
+    secret_arns = sorted(
+        {db["master_secret_arn"] for db in instances if db.get("master_secret_arn")}
+    )
+    return {
+        "keys": [{"id": k, "rotation": kms.get_key_rotation_status(KeyId=k)["KeyRotationEnabled"]} for k in keys],
+        "secrets": [{"arn": a, "rotation": bool(secrets.describe_secret(SecretId=a).get("RotationEnabled"))}
+                    for a in secret_arns],
+    }  # fmt: skip
+
+
 SECTIONS = {
     "network": collect_network,
     "load_balancers": collect_load_balancers,
@@ -416,6 +513,10 @@ EMPTY: dict[str, Any] = {
     "rds": {"instances": []},
     "alarms": [],
     "workload": {"task_definitions": [], "repositories": [], "log_groups": []},
+    "protection": {},
+    "storage": [],
+    "identity": [],
+    "keys_and_secrets": {"keys": [], "secrets": []},
 }
 
 
@@ -435,10 +536,18 @@ def collect(session, project: str, environment: str) -> dict:
     }  # fmt: skip
     for section, collector in SECTIONS.items():
         _collect_section(inventory, section, lambda c=collector: c(session, arns))
-    # Follows the services' task definitions, so it runs after them.
-    _collect_section(
-        inventory, "workload", lambda: collect_workload(session, arns, inventory["ecs"]["services"])
-    )
+    # These follow references from what was collected above, so they run after it.
+    follow = {
+        "workload": lambda: collect_workload(session, arns, inventory["ecs"]["services"]),
+        "protection": lambda: collect_protection(session, inventory["load_balancers"]),
+        "storage": lambda: collect_storage(session, arns, inventory["load_balancers"]),
+        "keys_and_secrets": lambda: collect_keys_and_secrets(
+            session, inventory["rds"]["instances"]
+        ),
+        "identity": lambda: collect_identity(session, inventory["workload"]["task_definitions"]),
+    }
+    for section, read in follow.items():
+        _collect_section(inventory, section, read)
     return inventory
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 
 REGION = "eu-west-2"
@@ -67,7 +69,8 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     )["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for port in (80, 443)])  # fmt: skip
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=f"{project}-access-logs",
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=f"{project}-access-logs",
                                                          CreateBucketConfiguration={"LocationConstraint": REGION})  # fmt: skip
     elb = boto3.client("elbv2", region_name=REGION)
     lb = elb.create_load_balancer(Name=f"{project}-alb", Subnets=subnets["public"], SecurityGroups=[alb_sg],
@@ -105,6 +108,8 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     ecs = boto3.client("ecs", region_name=REGION)
     ecs.create_cluster(clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t],
                        settings=[{"name": "containerInsights", "value": "enhanced"}])  # fmt: skip
+    seed_bucket_guards(s3, f"{project}-access-logs")
+    roles = seed_task_roles(project)
     repository = boto3.client("ecr", region_name=REGION).create_repository(
         repositoryName=f"{project}-app", imageScanningConfiguration={"scanOnPush": True})["repository"]  # fmt: skip
     boto3.client("logs", region_name=REGION).create_log_group(logGroupName=f"{project}-app-logs")
@@ -112,6 +117,7 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         logGroupName=f"{project}-app-logs", retentionInDays=90
     )
     task = ecs.register_task_definition(family=f"{project}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                        taskRoleArn=roles["task"], executionRoleArn=roles["execution"],
                                         cpu="512", memory="1024",
                                         containerDefinitions=[{
                                             "name": "app", "image": f"{repository['repositoryUri']}@sha256:{'0' * 64}", "memory": 1024,
@@ -146,12 +152,20 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         SubnetIds=subnets["isolated"],
     )
     rds.create_db_instance(DBInstanceIdentifier=f"{project}-{environment}", DBInstanceClass="db.t4g.medium",
-                           Engine="postgres", MasterUsername="app_admin", MasterUserPassword="not-a-real-one",
-                           AllocatedStorage=50, MultiAZ=not broken, BackupRetentionPeriod=3 if broken else 14,
+                           Engine="postgres", MasterUsername="app_admin",                            AllocatedStorage=50, MultiAZ=not broken, BackupRetentionPeriod=3 if broken else 14,
                            DeletionProtection=not broken, StorageEncrypted=True, PubliclyAccessible=False,
-                           DBSubnetGroupName=f"{project}-db", MonitoringInterval=60,
+                           DBSubnetGroupName=f"{project}-db", MonitoringInterval=60, KmsKeyId=seed_key(),
+                           ManageMasterUserPassword=True,
                            MonitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring", Tags=t)  # fmt: skip
     seed_alarms(project, environment, lb["LoadBalancerArn"], services)
+    seed_waf(project, lb["LoadBalancerArn"])
+    secret = rds.describe_db_instances(DBInstanceIdentifier=f"{project}-{environment}")[
+        "DBInstances"
+    ][0]["MasterUserSecret"]
+    # RDS turns rotation on for the secrets it manages (every 7 days); moto does not.
+    boto3.client("secretsmanager", region_name=REGION).rotate_secret(
+        SecretId=secret["SecretArn"], RotationRules={"AutomaticallyAfterDays": 7}
+    )
     return {"vpc": vpc, "subnets": subnets, "load_balancer": lb["LoadBalancerArn"]}
 
 
@@ -179,3 +193,65 @@ def seed_alarms(project: str, environment: str, load_balancer_arn: str, services
                                     Dimensions=[{"Name": dimension, "Value": value}], Statistic="Average", Period=60,
                                     EvaluationPeriods=3, Threshold=1, ComparisonOperator="GreaterThanThreshold",
                                     AlarmActions=[topic], OKActions=[topic])  # fmt: skip
+
+
+def seed_bucket_guards(s3, bucket: str) -> None:
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))  # fmt: skip
+
+
+def seed_task_roles(project: str) -> dict[str, str]:
+    iam = boto3.client("iam", region_name=REGION)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                        "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})  # fmt: skip
+    task = iam.create_role(
+        RoleName=f"{project}-task", Path=f"/{project}/", AssumeRolePolicyDocument=trust
+    )["Role"]["Arn"]
+    execution = iam.create_role(RoleName=f"{project}-execution", Path=f"/{project}/",
+                                AssumeRolePolicyDocument=trust)["Role"]["Arn"]  # fmt: skip
+    iam.put_role_policy(RoleName=f"{project}-execution", PolicyName="secret", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                 "Resource": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db"}]}))  # fmt: skip
+    return {"task": task, "execution": execution}
+
+
+def seed_key() -> str:
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key(Description="database")["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key)
+    return key
+
+
+def seed_waf(project: str, load_balancer_arn: str) -> None:
+    waf = boto3.client("wafv2", region_name=REGION)
+    visibility = {
+        "SampledRequestsEnabled": True,
+        "CloudWatchMetricsEnabled": True,
+        "MetricName": project,
+    }
+    acl = waf.create_web_acl(Name=f"{project}-waf", Scope="REGIONAL", DefaultAction={"Allow": {}},
+                             VisibilityConfig=visibility)["Summary"]  # fmt: skip
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=load_balancer_arn)
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName=f"aws-waf-logs-{project}")
+    group = logs.describe_log_groups(logGroupNamePrefix=f"aws-waf-logs-{project}")["logGroups"][0][
+        "arn"
+    ]
+    waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": acl["ARN"],
+                                                        "LogDestinationConfigs": [group.removesuffix(":*")]})  # fmt: skip

@@ -59,6 +59,16 @@ def healthy_prod() -> dict:
         "rds": {"instances": [{"id": "desk-prod", "multi_az": True, "backup_retention": 14,
                                "deletion_protection": True, "encrypted": True, "public": False,
                                "subnet_azs": ZONES, "monitoring_interval": 60, "performance_insights": True}]},
+        "protection": {"edge-alb": {"web_acl": "edge-waf", "logging": True}},
+        "storage": [{"name": "edge-access-logs", "encryption": "AES256", "denies_insecure_transport": True,
+                     "public_access_block": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                             "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}],
+        "identity": [{"arn": "arn:aws:iam::1:role/desk/app-task", "name": "app-task", "attached": [], "statements": []},
+                     {"arn": "arn:aws:iam::1:role/desk/app-execution", "name": "app-execution",
+                      "attached": ["AmazonECSTaskExecutionRolePolicy"],
+                      "statements": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:db"}]}],
+        "keys_and_secrets": {"keys": [{"id": "key-1", "rotation": True}],
+                             "secrets": [{"arn": "arn:aws:secretsmanager:eu-west-2:1:secret:rds!db", "rotation": True}]},
         "workload": {
             "task_definitions": [{"arn": "arn:aws:ecs:eu-west-2:1:task-definition/app:3", "containers": [{
                 "name": "app", "image": "1.dkr.ecr.eu-west-2.amazonaws.com/app@sha256:abc",
@@ -118,6 +128,15 @@ BREAK = {
     "logs_retention": lambda inv: inv["workload"]["log_groups"][0].update(retention_days=None),
     "rds_monitoring": lambda inv: inv["rds"]["instances"][0].update(monitoring_interval=0, performance_insights=False),
     "alarms_core_metrics": lambda inv: inv["alarms"].pop(),
+    "alb_waf_attached": lambda inv: inv["protection"]["edge-alb"].update(web_acl=None),
+    "waf_logging": lambda inv: inv["protection"]["edge-alb"].update(logging=False),
+    "s3_public_access_blocked": lambda inv: inv["storage"][0]["public_access_block"].update(BlockPublicPolicy=False),
+    "s3_encryption": lambda inv: inv["storage"][0].update(encryption="none"),
+    "s3_tls_only": lambda inv: inv["storage"][0].update(denies_insecure_transport=False),
+    "iam_workload_roles_least_privilege": lambda inv: inv["identity"][0]["statements"].append(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    "kms_rotation": lambda inv: inv["keys_and_secrets"]["keys"][0].update(rotation=False),
+    "secrets_rotation": lambda inv: inv["keys_and_secrets"]["secrets"][0].update(rotation=False),
 }  # fmt: skip
 
 
