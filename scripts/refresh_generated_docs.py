@@ -61,7 +61,9 @@ def refresh_static_docs() -> None:
         project, python = bake(tmp, "")
         subprocess.run([python, "-m", "environments", "--write"], cwd=project / "infra", check=True)
         subprocess.run([python, "-m", "tools.ksb"], cwd=project, check=True)
-        shutil.copy(project / "docs" / "environments.md", DOCS / "environments.md")
+        subprocess.run([python, "-m", "tools.inspection.catalogue"], cwd=project, check=True)
+        for page in ("environments.md", "inspection-checks.md"):
+            shutil.copy(project / "docs" / page, DOCS / page)
         for name, markers in STATIC_BLOCKS:
             block = between((project / "docs" / name).read_text(), markers)
             template_text = (DOCS / name).read_text()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tools import ksb
+from tools.inspection import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 # (file, section markers, maximum words)
@@ -72,6 +73,8 @@ def main() -> int:
     problems = word_limit_problems() + missing_ksbs() + broken_links()
     if ksb.main(["--check"]) != 0:
         problems.append("generated KSB tables are out of date: run `make docs`")
+    if catalogue.main(["--check"]) != 0:
+        problems.append("docs/inspection-checks.md is out of date: run `make docs`")
     for problem in problems:
         print(f"- {problem}", file=sys.stderr)
     if problems:

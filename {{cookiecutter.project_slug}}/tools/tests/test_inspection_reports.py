@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
 
 from tools.inspection import report
 from tools.inspection.cli import exit_code
@@ -86,3 +90,23 @@ def test_console_colours_only_when_asked():
     findings = broken_findings()
     assert "\033[" not in report.to_console(RUN, findings, colour=False)
     assert "\033[31mFAIL" in report.to_console(RUN, findings, colour=True)
+
+
+def test_json_report_matches_its_documented_schema():
+    schema = json.loads((Path(report.__file__).parent / "report-schema.json").read_text())
+    document = json.loads(
+        report.to_json(RUN | {"collection_errors": {}, "notes": []}, broken_findings())
+    )
+    jsonschema.validate(document, schema)
+    document["findings"][0]["status"] = "MAYBE"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_checks_page_is_generated_from_the_metadata():
+    from tools.inspection import catalogue
+
+    assert (
+        "| `rds_multi_az` | high | Database has a standby in another zone |" in catalogue.render()
+    )
+    assert catalogue.main(["--check"]) == 0, "run `make docs`"
