@@ -11,49 +11,53 @@ from __future__ import annotations
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 PROVIDERS = {
-    # issuer host, audience the pipeline requests
+    # issuer host (the prefix of the token's claims in IAM conditions), audience it carries
     "github": ("token.actions.githubusercontent.com", "sts.amazonaws.com"),
     "gitlab": ("gitlab.com", "https://gitlab.com"),
 }
-# Which branch deploys which environment, per branching strategy (GitLab tokens name the
-# branch, not the environment; see gitlab_subjects).
+# The branch that deploys each environment, per branching strategy (GitLab only: its
+# tokens name the branch, not the environment).
 BRANCHES = {
     "trunk": {"dev": "main", "staging": "main", "prod": "main"},
     "gitflow": {"dev": "develop", "staging": "release/*", "prod": "main"},
 }
 
 
-def github_subjects(repository: str, environment: str) -> list[str]:
-    """GitHub puts the deployment environment in the token's subject, so each role trusts
-    exactly one environment; its protection rules (required reviewers on prod) apply."""
-    return [f"repo:{repository}:environment:{environment}"]
+def deploy_subject(provider: str, repository: str, environment: str, strategy: str) -> str:
+    """The token subject that may assume an environment's deploy role.
 
+    GitHub names the job's deployment environment in the subject, so each role trusts
+    exactly one environment, and that environment's protection rules (required reviewers
+    on prod) stand between a merge and the role.
 
-def gitlab_subjects(repository: str, environment: str, strategy: str) -> list[str]:
-    """GitLab's subject names the project and branch. IAM can only match the subject, so
-    each role trusts the branch that deploys its environment; prod's approval comes from
-    GitLab's protected environments and protected branches."""
+    GitLab's subject names the project and the branch, and IAM can only match the subject
+    (GitLab's `environment` claim is not available to IAM conditions). So each role trusts
+    the branch that deploys its environment. With trunk-based development all three come
+    from main: what keeps a main pipeline from deploying prod unreviewed is GitLab's
+    protected environment with required approvals on the prod job, and main being a
+    protected branch (only maintainers merge)."""
+    if provider == "github":
+        return f"repo:{repository}:environment:{environment}"
     branch = BRANCHES[strategy][environment]
-    return [f"project_path:{repository}:ref_type:branch:ref:{branch}"]
+    return f"project_path:{repository}:ref_type:branch:ref:{branch}"
 
 
-def preview_subjects(provider: str, repository: str) -> list[str]:
-    """Pull/merge requests run `pulumi preview`: a read-only role."""
+def preview_subject(provider: str, repository: str) -> str:
+    """Pull/merge requests run `pulumi preview` with a read-only role. GitLab runs merge
+    request pipelines on the source branch, which can have any name."""
     if provider == "github":
-        return [f"repo:{repository}:pull_request"]
-    return [f"project_path:{repository}:ref_type:branch:ref:*"]
+        return f"repo:{repository}:pull_request"
+    return f"project_path:{repository}:ref_type:branch:ref:*"
 
 
-def subjects(provider: str, repository: str, environment: str, strategy: str) -> list[str]:
-    if provider == "github":
-        return github_subjects(repository, environment)
-    return gitlab_subjects(repository, environment, strategy)
-
-
-def trust_policy(provider: str, provider_arn: str, allowed_subjects: list[str]) -> dict:
-    """Allow AssumeRoleWithWebIdentity from this OIDC provider, for this audience and
-    these subjects only."""
+def trust_policy(provider: str, provider_arn: str, subject: str) -> dict:
+    """Allow AssumeRoleWithWebIdentity from this OIDC provider, for this audience and this
+    subject only. StringLike only where the subject has a wildcard (gitflow's release/*):
+    an exact match cannot be widened by a stray `*`."""
     issuer, audience = PROVIDERS[provider]
+    conditions: dict[str, dict[str, str]] = {"StringEquals": {f"{issuer}:aud": audience}}
+    operator = "StringLike" if "*" in subject else "StringEquals"
+    conditions.setdefault(operator, {})[f"{issuer}:sub"] = subject
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -61,21 +65,29 @@ def trust_policy(provider: str, provider_arn: str, allowed_subjects: list[str]) 
                 "Effect": "Allow",
                 "Principal": {"Federated": provider_arn},
                 "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {f"{issuer}:aud": audience},
-                    "StringLike": {f"{issuer}:sub": allowed_subjects},
-                },
+                "Condition": conditions,
             }
         ],
     }
 
 
-# The services the stacks deploy. Service-wide actions keep the role maintainable as the
-# stacks evolve; IAM, the riskiest, is limited to the project's own role path.
+# The services the stacks deploy. Least privilege would list every action each resource
+# needs; that list breaks with each new resource argument or provider release and invites
+# `*` as the fix. Service-wide actions on these services only are the trade-off: the role
+# cannot touch anything else in the account, and IAM, the service that could escalate
+# privileges, is limited to the project's own role path.
 DEPLOY_SERVICES = (
     "acm", "application-autoscaling", "cloudfront", "cloudwatch", "ec2", "ecr", "ecs",
     "elasticloadbalancing", "kms", "logs", "rds", "s3", "secretsmanager", "sns", "wafv2",
 )  # fmt: skip
+
+
+SERVICE_LINKED_ROLES = [
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "rds.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+]
 
 
 def deploy_policy(account_id: str, project: str) -> dict:
@@ -127,10 +139,12 @@ def deploy_policy(account_id: str, project: str) -> dict:
                 },
             },
             {
+                # AWS creates these once per account, the first time a service is used.
                 "Sid": "ServiceLinkedRolesOnFirstUse",
                 "Effect": "Allow",
                 "Action": "iam:CreateServiceLinkedRole",
                 "Resource": "*",
+                "Condition": {"StringEquals": {"iam:AWSServiceName": SERVICE_LINKED_ROLES}},
             },
         ],
     }

@@ -1,4 +1,4 @@
-"""The bootstrap stack: state store (s3 backend), secrets key, OIDC provider, CI roles."""
+"""The bootstrap stack: state store and secrets key (s3 backend), OIDC provider, CI roles."""
 
 from __future__ import annotations
 
@@ -6,105 +6,139 @@ import json
 
 import pulumi
 import pulumi_aws as aws
-from ci_access import ENVIRONMENTS, deploy_policy, preview_subjects, subjects, trust_policy
+from ci_access import (
+    ENVIRONMENTS,
+    PROVIDERS,
+    deploy_policy,
+    deploy_subject,
+    preview_subject,
+    trust_policy,
+)
 
 OIDC_URLS = {
-    "github": ("https://token.actions.githubusercontent.com", "sts.amazonaws.com"),
-    "gitlab": ("https://gitlab.com", "https://gitlab.com"),
+    "github": "https://token.actions.githubusercontent.com",
+    "gitlab": "https://gitlab.com",
 }
 
 
 def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
+    """Declare the bootstrap's resources; return the stack outputs."""
     project = config.require("project")
     ci = config.require("ciProvider")
     repository = config.require("repository")
     strategy = config.require("branchingStrategy")
-    backend = config.require("stateBackend")
     account_id = aws.get_caller_identity().account_id
     outputs: dict[str, pulumi.Input] = {}
 
-    # Pulumi encrypts stack secrets with this key (`--secrets-provider awskms://...`).
-    secrets_key = aws.kms.Key(
-        "pulumi-secrets",
-        description=f"{project}: Pulumi stack secrets",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-    )
-    secrets_alias = aws.kms.Alias(
-        "pulumi-secrets", name=f"alias/{project}-pulumi-secrets", target_key_id=secrets_key.key_id
-    )
-    region = aws.get_region().region
-    outputs["secrets_provider"] = pulumi.Output.concat(
-        "awskms://", secrets_alias.name, "?region=", region
-    )
-    state_bucket = None
-    if backend == "s3":
-        state_bucket = state_store(project, secrets_key)
-        outputs["pulumi_login"] = pulumi.Output.concat("s3://", state_bucket.bucket)
+    # What every CI role needs for Pulumi itself when the state lives in this account.
+    state_access: pulumi.Output[str] | None = None
+    if config.require("stateBackend") == "s3":
+        key, alias = secrets_key(project)
+        bucket = state_store(project, key)
+        region = aws.get_region().region
+        outputs["state_bucket"] = bucket.bucket
+        outputs["pulumi_login"] = pulumi.Output.concat("s3://", bucket.bucket)
+        outputs["secrets_provider"] = pulumi.Output.concat(
+            "awskms://", alias.name, "?region=", region
+        )
+        state_access = pulumi.Output.all(key.arn, bucket.arn).apply(
+            lambda arns: json.dumps(pulumi_state_policy(*arns))
+        )
 
-    url, audience = OIDC_URLS[ci]
-    oidc = aws.iam.OpenIdConnectProvider(f"{ci}-oidc", url=url, client_id_lists=[audience])
+    # AWS no longer checks thumbprints for GitHub's and GitLab's issuers, and pulumi_aws 7
+    # no longer requires them: the URL and the audience are enough.
+    _, audience = PROVIDERS[ci]
+    oidc = aws.iam.OpenIdConnectProvider(
+        f"{ci}-oidc", url=OIDC_URLS[ci], client_id_lists=[audience]
+    )
     outputs["oidc_provider_arn"] = oidc.arn
 
-    # What every CI role needs for Pulumi itself: the secrets key and the state.
-    state_policy_json = pulumi.Output.all(
-        secrets_key.arn, state_bucket.arn if state_bucket else None
-    ).apply(lambda arns: json.dumps(pulumi_state_policy(*arns)))
-
     for environment in ENVIRONMENTS:
-        role = aws.iam.Role(
+        role = ci_role(
             f"deploy-{environment}",
-            name=f"{project}-deploy-{environment}",
-            description=f"CI deploys {environment} of {repository}",
-            max_session_duration=3600,
-            assume_role_policy=oidc.arn.apply(
+            f"{project}-deploy-{environment}",
+            f"CI deploys {environment} of {repository}",
+            oidc.arn.apply(
                 lambda arn, env=environment: json.dumps(
-                    trust_policy(ci, arn, subjects(ci, repository, env, strategy))
+                    trust_policy(ci, arn, deploy_subject(ci, repository, env, strategy))
                 )
             ),
+            state_access,
         )
         aws.iam.RolePolicy(
             f"deploy-{environment}",
             role=role.id,
             policy=json.dumps(deploy_policy(account_id, project)),
         )
-        aws.iam.RolePolicy(f"deploy-{environment}-state", role=role.id, policy=state_policy_json)
         outputs[f"deploy_role_{environment}"] = role.arn
 
-    preview = aws.iam.Role(
+    preview = ci_role(
         "preview",
-        name=f"{project}-preview",
-        description=f"CI previews changes of {repository} (read only)",
-        max_session_duration=3600,
-        assume_role_policy=oidc.arn.apply(
-            lambda arn: json.dumps(trust_policy(ci, arn, preview_subjects(ci, repository)))
+        f"{project}-preview",
+        f"CI previews changes of {repository} (read only)",
+        oidc.arn.apply(
+            lambda arn: json.dumps(trust_policy(ci, arn, preview_subject(ci, repository)))
         ),
+        state_access,
     )
     aws.iam.RolePolicyAttachment(
         "preview-read-only", role=preview.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess"
     )
-    aws.iam.RolePolicy("preview-state", role=preview.id, policy=state_policy_json)
     outputs["preview_role"] = preview.arn
     return outputs
 
 
-def pulumi_state_policy(key_arn: str, bucket_arn: str | None) -> dict:
-    statements = [
-        {
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-        }
-    ]
-    if bucket_arn:
-        statements.append(
+def ci_role(
+    name: str,
+    role_name: str,
+    description: str,
+    trust: pulumi.Input[str],
+    state_access: pulumi.Input[str] | None,
+) -> aws.iam.Role:
+    role = aws.iam.Role(
+        name,
+        name=role_name,
+        description=description,
+        max_session_duration=3600,  # the shortest AWS allows: a leaked session expires soon
+        assume_role_policy=trust,
+    )
+    if state_access is not None:
+        aws.iam.RolePolicy(f"{name}-state", role=role.id, policy=state_access)
+    return role
+
+
+def secrets_key(project: str) -> tuple[aws.kms.Key, aws.kms.Alias]:
+    """Pulumi encrypts the stacks' secrets with this key (`--secrets-provider awskms://...`)
+    and the state bucket its objects."""
+    key = aws.kms.Key(
+        "pulumi-secrets",
+        description=f"{project}: Pulumi state and stack secrets",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+    )
+    alias = aws.kms.Alias(
+        "pulumi-secrets", name=f"alias/{project}-pulumi-secrets", target_key_id=key.key_id
+    )
+    return key, alias
+
+
+def pulumi_state_policy(key_arn: str, bucket_arn: str) -> dict:
+    """Read and write the state (previews too: they take a lock file) and use the key."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+            },
             {
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+            },
+        ],
+    }
 
 
 def state_store(project: str, key: aws.kms.Key) -> aws.s3.Bucket:

@@ -1,35 +1,20 @@
-"""The policy pack the Pulumi CLI runs. The rules themselves live in rules.py, which the
-tests also import: building a PolicyPack outside the CLI would wait for it forever."""
+"""The policy pack the Pulumi CLI runs before every change (Makefile and pipelines):
 
-from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
+    cd infra
+    pulumi preview --stack prod --policy-pack policy --policy-pack-config policy/config/prod.json
 
-from rules import RULES, Resource, Rule, tier_of
+The CLI starts this file with the interpreter of ../../.venv (PulumiPolicy.yaml), the uv
+workspace's environment that already holds pulumi-policy, so the pack needs no
+requirements file of its own. The rules live in rules.py, which the tests import: creating
+a PolicyPack outside the CLI waits for the CLI forever.
+"""
 
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-def as_policy(rule: Rule) -> StackValidationPolicy:
-    def validate(args, report_violation) -> None:
-        resources = [
-            Resource(
-                r.resource_type,
-                r.name,
-                r.urn,
-                dict(r.props),
-                frozenset(d.urn for d in r.dependencies),
-            )
-            for r in args.resources
-        ]
-        for message in rule.check(resources, tier_of(resources)):
-            report_violation(message, None)
-
-    return StackValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    )
-
+from rules import RULES
 
 PolicyPack(
     name="{{ cookiecutter.project_slug|replace('_', '-') }}-policies",
-    policies=[as_policy(rule) for rule in RULES],
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[rule.policy() for rule in RULES],
 )

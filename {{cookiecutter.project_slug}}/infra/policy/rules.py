@@ -1,268 +1,681 @@
-"""Availability and security rules, checked on every preview (policy pack) and offline.
+"""Availability and security rules, enforced on every `pulumi preview` and checked offline.
 
-Each rule is a pure function over plain resources (type, name, urn, props, dependencies)
-and the environment's tier, returning one message per violation. The same functions run
-under `pulumi preview --policy-pack infra/policy` (see __main__.py) and in the tests over
-the synthesized model, so a rule can never pass offline and fail in the pipeline.
+Each rule is a pure function over plain data (a Resource: type, name, URN, input props with
+Pulumi's camelCase names, dependencies) and the tier's requirements. `Rule.policy()` wraps
+it for the Pulumi CLI (__main__.py builds the pack from RULES); the tests and `evaluate()`
+call the same functions on hand-written resources and on the synthesized model, so a rule
+cannot pass offline and fail in the pipeline.
 
-The tier (dev, staging, prod) is read from the AWS provider's default `tier` tag, set by
-stack.py from the environment profile; without it the strictest tier (prod) applies.
+Two things shape how the rules read resources:
+- During a preview, values that depend on resources not yet created (IDs, ARNs) are
+  unknown, and reading one makes the CLI skip the whole rule. So rules join resources by
+  their dependencies (a public access block depends on its bucket), never by those IDs.
+- The tier (dev, staging, prod) comes from the pack's config per stack
+  (policy/config/<stack>.json, `--policy-pack-config`). Without it a stack is held to prod's
+  requirements: a forgotten flag fails loudly instead of letting prod off lightly.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 TIERS = ("dev", "staging", "prod")
-REQUIRED_TAGS = ("project", "environment", "tier", "managed-by")
-ADMIN_PORTS = (22, 3389, 5432, 3306, 1433, 6379, 27017)  # shells and databases
-ANYWHERE = ("0.0.0.0/0", "::/0")
-MODERN_TLS_POLICIES = (
-    "ELBSecurityPolicy-TLS13-1-2",
-    "ELBSecurityPolicy-TLS-1-2",
-    "ELBSecurityPolicy-FS-1-2",
+STRICTEST_TIER = "prod"
+
+
+@dataclass(frozen=True)
+class TierRequirements:
+    """What each tier must guarantee. The environment profiles give at least this."""
+
+    min_tasks: int
+    db_multi_az: bool
+    min_backup_days: int
+    db_deletion_protection: bool
+    nat_gateway_per_zone: bool
+    waf: bool
+
+
+REQUIREMENTS = {
+    # dev trades availability for cost: one task, one database instance, one NAT gateway.
+    "dev": TierRequirements(1, False, 1, False, False, False),
+    # staging rehearses prod's failover and rolling deploys, still sharing one NAT gateway.
+    "staging": TierRequirements(2, True, 7, False, False, True),
+    # prod survives the loss of a zone; two weeks of backups to notice silent data damage.
+    "prod": TierRequirements(2, True, 14, True, True, True),
+}
+TIER_CONFIG = PolicyConfigSchema(
+    properties={"tier": {"type": "string", "enum": list(TIERS), "default": STRICTEST_TIER}}
 )
-MIN_BACKUP_DAYS = {"dev": 1, "staging": 7, "prod": 7}
+
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ECS_SERVICE = "aws:ecs/service:Service"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+SECURITY_GROUPS = (
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+)
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+# Ports that must never face the internet: remote shells and data stores.
+ADMIN_PORTS = {
+    22: "SSH",
+    3389: "RDP",
+    5432: "PostgreSQL",
+    3306: "MySQL",
+    1433: "SQL Server",
+    6379: "Redis",
+    11211: "Memcached",
+    27017: "MongoDB",
+}
+ALL_PROTOCOLS = ("-1", "all")
+NO_PORTS = ("icmp", "icmpv6", "1", "58")  # ICMP rules carry types and codes, not ports
+# ELB security policies whose lowest TLS version is 1.2 or 1.3.
+MODERN_TLS = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-")
+HTTPS_VIEWERS = ("redirect-to-https", "https-only")
+REQUIRED_TAGS = ("project", "environment", "managed-by")
+# Types the stacks use that accept tags (pulumi_aws resources with a `tags` input);
+# tests/test_policy_rules.py checks the list against pulumi_aws and the synthesized stacks.
+TAGGABLE_TYPES = frozenset(
+    {
+        "aws:acm/certificate:Certificate",
+        "aws:appautoscaling/target:Target",
+        "aws:cloudfront/distribution:Distribution",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "aws:ec2/eip:Eip",
+        "aws:ec2/flowLog:FlowLog",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ecr/repository:Repository",
+        "aws:ecs/cluster:Cluster",
+        "aws:ecs/service:Service",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:iam/role:Role",
+        "aws:kms/key:Key",
+        "aws:lb/listener:Listener",
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:lb/targetGroup:TargetGroup",
+        "aws:rds/instance:Instance",
+        "aws:rds/parameterGroup:ParameterGroup",
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:secretsmanager/secret:Secret",
+        "aws:sns/topic:Topic",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:wafv2/webAcl:WebAcl",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Resource:
+    """One resource as a rule sees it, whether it came from the CLI or the model."""
+
     type: str
     name: str
     urn: str
-    props: dict
-    dependencies: frozenset[str] = field(default_factory=frozenset)
+    props: Mapping[str, Any]
+    dependencies: frozenset[str] = frozenset()
+    provider: Resource | None = None  # the provider that manages it (carries default tags)
+
+
+class Violation(NamedTuple):
+    urn: str | None  # None: the stack as a whole
+    message: str
+
+
+ResourceCheck = Callable[[Resource, TierRequirements], Iterable[str]]
+StackCheck = Callable[[list[Resource], TierRequirements], Iterable[Violation]]
+
+
+def of_type(resources: Iterable[Resource], *types: str) -> list[Resource]:
+    return [r for r in resources if r.type in types]
+
+
+def depending_on(resources: Iterable[Resource], target: Resource, *types: str) -> list[Resource]:
+    return [r for r in of_type(resources, *types) if target.urn in r.dependencies]
+
+
+# --- availability ---------------------------------------------------------------------
+def zone_of(subnet: Resource) -> str | None:
+    return subnet.props.get("availabilityZone") or subnet.props.get("availabilityZoneId")
+
+
+def subnets_span_zones(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    zones = {zone_of(subnet) for subnet in of_type(resources, SUBNET)}
+    if len(zones) == 1:
+        yield Violation(None, f"all subnets are in {zones.pop()}: one zone outage stops everything")
+
+
+def nat_gateway_per_zone(resources: list[Resource], tier: TierRequirements) -> Iterator[Violation]:
+    """Follows each subnet's route table to the NAT gateways it sends traffic out through:
+    a subnet using a NAT gateway in another zone loses its way out when that zone fails."""
+    if not tier.nat_gateway_per_zone:
+        return
+    subnets = {s.urn: s for s in of_type(resources, SUBNET)}
+    nat_zones = {
+        nat.urn: {zone_of(subnets[d]) for d in nat.dependencies if d in subnets}
+        for nat in of_type(resources, NAT_GATEWAY)
+    }
+    # Routes are inline on the table or separate Route resources.
+    nats_of_table = {
+        t.urn: t.dependencies & nat_zones.keys() for t in of_type(resources, ROUTE_TABLE)
+    }
+    for route in of_type(resources, ROUTE):
+        for table in route.dependencies & nats_of_table.keys():
+            nats_of_table[table] |= route.dependencies & nat_zones.keys()
+    for association in of_type(resources, ROUTE_TABLE_ASSOCIATION):
+        for table in association.dependencies & nats_of_table.keys():
+            zones_out = set().union(*(nat_zones[nat] for nat in nats_of_table[table]))
+            for subnet in (subnets[s] for s in association.dependencies & subnets.keys()):
+                if zones_out and zone_of(subnet) not in zones_out:
+                    yield Violation(
+                        subnet.urn,
+                        f"in {zone_of(subnet)} but reaches the internet through a NAT gateway "
+                        f"in {', '.join(sorted(map(str, zones_out)))}; give each zone its own",
+                    )
+
+
+def ecs_service_redundant(service: Resource, tier: TierRequirements) -> Iterator[str]:
+    tasks = service.props.get("desiredCount") or 0
+    if tasks < tier.min_tasks:
+        yield f"desiredCount is {tasks:g}; this tier needs at least {tier.min_tasks} tasks"
+
+
+def ecs_circuit_breaker(service: Resource, _: TierRequirements) -> Iterator[str]:
+    breaker = service.props.get("deploymentCircuitBreaker") or {}
+    if not (breaker.get("enable") and breaker.get("rollback")):
+        yield "deploymentCircuitBreaker needs enable and rollback set to true"
+
+
+def rds_multi_az(db: Resource, tier: TierRequirements) -> Iterator[str]:
+    if tier.db_multi_az and not db.props.get("multiAz"):
+        yield "multiAz is off: no standby to fail over to"
+
+
+def rds_backup_retention(db: Resource, tier: TierRequirements) -> Iterator[str]:
+    days = db.props.get("backupRetentionPeriod") or 0
+    if days < tier.min_backup_days:
+        yield f"backupRetentionPeriod is {days:g} days; this tier needs {tier.min_backup_days}"
+
+
+def rds_deletion_protection(db: Resource, tier: TierRequirements) -> Iterator[str]:
+    if tier.db_deletion_protection and not db.props.get("deletionProtection"):
+        yield "deletionProtection is off"
+
+
+# --- security --------------------------------------------------------------------------
+def rds_storage_encrypted(db: Resource, _: TierRequirements) -> Iterator[str]:
+    if not db.props.get("storageEncrypted"):
+        yield "storageEncrypted is off"
+
+
+def rds_not_public(db: Resource, _: TierRequirements) -> Iterator[str]:
+    if db.props.get("publiclyAccessible"):
+        yield "publiclyAccessible is on"
+
+
+def s3_public_access_blocked(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    settings = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    for bucket in of_type(resources, *BUCKETS):
+        blocks = depending_on(resources, bucket, PUBLIC_ACCESS_BLOCK)
+        if not blocks:
+            yield Violation(bucket.urn, "no BucketPublicAccessBlock")
+        for block in blocks:
+            off = [s for s in settings if not block.props.get(s)]
+            if off:
+                yield Violation(block.urn, f"{', '.join(off)} must be true")
+
+
+def s3_encryption_configured(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    for bucket in of_type(resources, *BUCKETS):
+        configs = depending_on(resources, bucket, *BUCKET_ENCRYPTION)
+        if not (configs or bucket.props.get("serverSideEncryptionConfiguration")):
+            yield Violation(bucket.urn, "no BucketServerSideEncryptionConfiguration")
+
+
+class Ingress(NamedTuple):
+    """One ingress permission, whichever resource type declared it."""
+
+    cidrs: frozenset[str]
+    from_prefix_list: bool
+    protocol: str
+    from_port: int | None
+    to_port: int | None
+
+    def covers(self, port: int) -> bool:
+        if self.protocol in ALL_PROTOCOLS:
+            return True
+        if self.protocol in NO_PORTS:
+            return False
+        low = 0 if self.from_port is None else int(self.from_port)
+        high = 65535 if self.to_port is None else int(self.to_port)
+        return low <= port <= high
+
+    @property
+    def from_internet(self) -> bool:
+        return bool(self.cidrs & ANYWHERE)
+
+
+def ingress_of(resource: Resource) -> list[Ingress]:
+    """Security groups take rules inline or as separate resources (two generations)."""
+    p = resource.props
+    if resource.type in SECURITY_GROUPS:
+        return [
+            Ingress(
+                frozenset([*(r.get("cidrBlocks") or []), *(r.get("ipv6CidrBlocks") or [])]),
+                bool(r.get("prefixListIds")),
+                str(r.get("protocol")).lower(),
+                r.get("fromPort"),
+                r.get("toPort"),
+            )
+            for r in p.get("ingress") or []
+        ]
+    if resource.type == SECURITY_GROUP_RULE and p.get("type") == "ingress":
+        cidrs = [*(p.get("cidrBlocks") or []), *(p.get("ipv6CidrBlocks") or [])]
+        return [
+            Ingress(
+                frozenset(cidrs),
+                bool(p.get("prefixListIds")),
+                str(p.get("protocol")).lower(),
+                p.get("fromPort"),
+                p.get("toPort"),
+            )
+        ]
+    if resource.type == INGRESS_RULE:
+        cidrs = [c for c in (p.get("cidrIpv4"), p.get("cidrIpv6")) if c]
+        return [
+            Ingress(
+                frozenset(cidrs),
+                bool(p.get("prefixListId")),
+                str(p.get("ipProtocol")).lower(),
+                p.get("fromPort"),
+                p.get("toPort"),
+            )
+        ]
+    return []
+
+
+def no_admin_ports_from_internet(resource: Resource, _: TierRequirements) -> Iterator[str]:
+    """Web ports (80, 443) may face the internet; shells, databases and "everything" not."""
+    for rule in ingress_of(resource):
+        if not rule.from_internet:
+            continue
+        if rule.protocol in ALL_PROTOCOLS:
+            yield f"all traffic is open to {', '.join(sorted(rule.cidrs & ANYWHERE))}"
+            continue
+        for port, service in ADMIN_PORTS.items():
+            if rule.covers(port):
+                yield f"{service} ({port}) is open to {', '.join(sorted(rule.cidrs & ANYWHERE))}"
+
+
+def https_cloudfront_in_front(resources: list[Resource], lb: Resource) -> bool:
+    """A CloudFront distribution has this load balancer as origin and sends every viewer
+    to HTTPS (default and ordered cache behaviours)."""
+    for distribution in depending_on(resources, lb, DISTRIBUTION):
+        p = distribution.props
+        behaviours = [p.get("defaultCacheBehavior") or {}, *(p.get("orderedCacheBehaviors") or [])]
+        if all(b.get("viewerProtocolPolicy") in HTTPS_VIEWERS for b in behaviours):
+            return True
+    return False
+
+
+def only_cloudfront_reaches(resources: list[Resource], lb: Resource, listener: Resource) -> bool:
+    """The listener's port admits CloudFront's managed prefix list and no address range,
+    and its default action forwards nothing: requests reach the service only through the
+    listener rules that check the secret header CloudFront adds (the prefix list holds
+    every CloudFront distribution, not only ours)."""
+    port = int(listener.props.get("port") or 80)
+    groups = [r for r in of_type(resources, *SECURITY_GROUPS) if r.urn in lb.dependencies]
+    rules = [
+        rule
+        for group in groups
+        for resource in [group, *depending_on(resources, group, SECURITY_GROUP_RULE, INGRESS_RULE)]
+        for rule in ingress_of(resource)
+        if rule.covers(port)
+    ]
+    actions = listener.props.get("defaultActions") or []
+    return (
+        any(rule.from_prefix_list for rule in rules)
+        and not any(rule.cidrs for rule in rules)
+        and all(action.get("type") != "forward" for action in actions)
+    )
+
+
+def redirects_to_https(listener: Resource) -> bool:
+    actions = listener.props.get("defaultActions") or []
+    return bool(actions) and all(
+        a.get("type") == "redirect" and (a.get("redirect") or {}).get("protocol") == "HTTPS"
+        for a in actions
+    )
+
+
+def alb_https_only(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    """Users reach the service only over HTTPS with TLS 1.2 or later. Two compliant shapes:
+    - custom domain: an HTTPS listener (ACM certificate, modern TLS policy); port 80 only
+      redirects to it;
+    - no domain: an ALB cannot get a certificate for its AWS host name, so CloudFront
+      terminates HTTPS for viewers (redirect-to-https) and forwards to an HTTP listener
+      that only CloudFront can reach. The CloudFront-to-ALB hop is plain HTTP inside AWS's
+      network: the trade-off for having no domain, recorded in the architecture docs."""
+    for lb in of_type(resources, *LOAD_BALANCERS):
+        if (
+            lb.props.get("internal")
+            or lb.props.get("loadBalancerType", "application") != "application"
+        ):
+            continue  # not an internet-facing ALB: users never reach it directly
+        behind_cloudfront = https_cloudfront_in_front(resources, lb)
+        listeners = depending_on(resources, lb, *LISTENERS)
+        for listener in listeners:
+            protocol = listener.props.get("protocol")
+            if protocol == "HTTPS":
+                policy = listener.props.get("sslPolicy") or "(AWS default)"
+                if not MODERN_TLS.match(policy):
+                    yield Violation(listener.urn, f"sslPolicy {policy} allows TLS below 1.2")
+            elif not (
+                redirects_to_https(listener)
+                or (behind_cloudfront and only_cloudfront_reaches(resources, lb, listener))
+            ):
+                yield Violation(
+                    listener.urn,
+                    f"plain {protocol} that neither redirects to HTTPS nor admits only an "
+                    "HTTPS-only CloudFront distribution",
+                )
+        if not behind_cloudfront and not any(
+            listener.props.get("protocol") == "HTTPS" for listener in listeners
+        ):
+            yield Violation(lb.urn, "no HTTPS listener")
+
+
+def waf_protects_load_balancer(
+    resources: list[Resource], tier: TierRequirements
+) -> Iterator[Violation]:
+    if not tier.waf:
+        return
+    for lb in of_type(resources, *LOAD_BALANCERS):
+        if lb.props.get("internal"):
+            continue
+        on_cloudfront = any(
+            d.props.get("webAclId") for d in depending_on(resources, lb, DISTRIBUTION)
+        )
+        if not (depending_on(resources, lb, WEB_ACL_ASSOCIATION) or on_cloudfront):
+            yield Violation(lb.urn, "no web ACL (WAF) in front of it")
+
+
+# --- operability -----------------------------------------------------------------------
+def log_retention_set(group: Resource, _: TierRequirements) -> Iterator[str]:
+    if not group.props.get("retentionInDays"):
+        yield "retentionInDays is not set: logs are kept, and billed, forever"
+
+
+def default_tags(provider: Resource) -> Mapping[str, Any]:
+    tags = provider.props.get("defaultTags") or {}
+    if isinstance(tags, str):  # providers receive nested settings as JSON text
+        tags = json.loads(tags)
+    return tags.get("tags") or {}
+
+
+def required_tags(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    """The tags come from the AWS provider's defaultTags (one place, every resource), so
+    check the provider of every taggable resource, and that no resource overrides them."""
+    taggable = of_type(resources, *TAGGABLE_TYPES)
+    providers = {r.provider.urn: r.provider for r in taggable if r.provider}
+    for urn, provider in providers.items():
+        missing = [tag for tag in REQUIRED_TAGS if not default_tags(provider).get(tag)]
+        if missing:
+            yield Violation(urn, f"defaultTags lack {', '.join(missing)}")
+    for resource in taggable:
+        if resource.provider is None:
+            yield Violation(resource.urn, "created without an AWS provider that sets defaultTags")
+            continue
+        defaults = default_tags(resource.provider)
+        own = resource.props.get("tags") or {}
+        for tag in REQUIRED_TAGS:
+            if tag in own and defaults.get(tag) and own[tag] != defaults[tag]:
+                yield Violation(
+                    resource.urn, f"overrides tag {tag}={defaults[tag]!r} with {own[tag]!r}"
+                )
+
+
+# --- the rules and their wrapper for the Pulumi CLI ------------------------------------
+def tier_of(config: Mapping[str, Any] | None) -> TierRequirements:
+    return REQUIREMENTS[(config or {}).get("tier", STRICTEST_TIER)]
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    description: str
-    check: Callable[[list[Resource], str], Iterable[str]]
+    description: str  # shown with every violation: say why it matters
+    check: ResourceCheck | StackCheck
+    resource_types: tuple[str, ...] = ()  # a resource rule; empty: a rule over the stack
+    tiered: bool = False
+    enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
+
+    def violations(self, resources: list[Resource], tier: TierRequirements) -> list[Violation]:
+        if not self.resource_types:
+            return list(self.check(resources, tier))
+        return [
+            Violation(resource.urn, message)
+            for resource in of_type(resources, *self.resource_types)
+            for message in self.check(resource, tier)
+        ]
+
+    def policy(self) -> ResourceValidationPolicy | StackValidationPolicy:
+        """The same check as a pulumi_policy policy, for the CLI."""
+        common = {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement,
+            "config_schema": TIER_CONFIG if self.tiered else None,
+        }
+        if self.resource_types:
+
+            def validate_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
+                if args.resource_type in self.resource_types:
+                    resource = Resource(args.resource_type, args.name, args.urn, args.props)
+                    for message in self.check(resource, tier_of(args.get_config())):
+                        report(message, None)
+
+            return ResourceValidationPolicy(validate=validate_resource, **common)
+
+        def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+            resources = [from_policy(r) for r in args.resources]
+            for urn, message in self.check(resources, tier_of(args.get_config())):
+                report(message, urn)
+
+        return StackValidationPolicy(validate=validate_stack, **common)
 
 
-def of_type(resources: list[Resource], type_: str) -> list[Resource]:
-    return [r for r in resources if r.type == type_]
-
-
-def tier_of(resources: list[Resource]) -> str:
-    for provider in of_type(resources, "pulumi:providers:aws"):
-        tags = provider.props.get("defaultTags") or {}
-        if isinstance(tags, str):  # providers receive nested inputs as JSON text
-            tags = json.loads(tags)
-        tier = (tags.get("tags") or {}).get("tier")
-        if tier in TIERS:
-            return tier
-    return "prod"
-
-
-# --- availability -----------------------------------------------------------------------
-def subnets_span_zones(resources, tier):
-    zones = {s.props.get("availabilityZone") for s in of_type(resources, "aws:ec2/subnet:Subnet")}
-    if len(zones) < 2:
-        yield f"subnets use {len(zones)} availability zone(s); use at least 2"
-
-
-def nat_gateway_per_zone_in_prod(resources, tier):
-    if tier != "prod":
-        return
-    private_zones = {
-        s.props.get("availabilityZone")
-        for s in of_type(resources, "aws:ec2/subnet:Subnet")
-        if (s.props.get("tags") or {}).get("network-tier") == "private"
-    }
-    nats = of_type(resources, "aws:ec2/natGateway:NatGateway")
-    if len(nats) < len(private_zones):
-        yield f"{len(nats)} NAT gateway(s) for private subnets in {len(private_zones)} zones"
-
-
-def ecs_runs_several_tasks(resources, tier):
-    if tier == "dev":
-        return
-    for service in of_type(resources, "aws:ecs/service:Service"):
-        if (service.props.get("desiredCount") or 0) < 2:
-            yield f"{service.name}: desiredCount {service.props.get('desiredCount')}; use 2 or more"
-
-
-def ecs_circuit_breaker(resources, tier):
-    for service in of_type(resources, "aws:ecs/service:Service"):
-        breaker = service.props.get("deploymentCircuitBreaker") or {}
-        if not (breaker.get("enable") and breaker.get("rollback")):
-            yield f"{service.name}: deployment circuit breaker with rollback is off"
-
-
-def rds_multi_az(resources, tier):
-    if tier == "dev":
-        return
-    for db in of_type(resources, "aws:rds/instance:Instance"):
-        if not db.props.get("multiAz"):
-            yield f"{db.name}: not Multi-AZ in {tier}"
-
-
-def rds_backups(resources, tier):
-    for db in of_type(resources, "aws:rds/instance:Instance"):
-        days = db.props.get("backupRetentionPeriod") or 0
-        if days < MIN_BACKUP_DAYS[tier]:
-            yield f"{db.name}: {days} day(s) of backups; {tier} needs {MIN_BACKUP_DAYS[tier]}"
-
-
-def rds_deletion_protection_in_prod(resources, tier):
-    if tier != "prod":
-        return
-    for db in of_type(resources, "aws:rds/instance:Instance"):
-        if not db.props.get("deletionProtection"):
-            yield f"{db.name}: deletion protection is off in prod"
-
-
-# --- security ---------------------------------------------------------------------------
-def rds_encrypted_and_private(resources, tier):
-    for db in of_type(resources, "aws:rds/instance:Instance"):
-        if not db.props.get("storageEncrypted"):
-            yield f"{db.name}: storage is not encrypted"
-        if db.props.get("publiclyAccessible"):
-            yield f"{db.name}: publicly accessible"
-
-
-def _covered(bucket: Resource, guards: list[Resource]) -> bool:
-    return any(bucket.urn in guard.dependencies for guard in guards)
-
-
-def s3_public_access_blocked(resources, tier):
-    settings = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    blocks = of_type(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    for block in blocks:
-        if not all(block.props.get(s) for s in settings):
-            yield f"{block.name}: all four public access settings must be true"
-    for bucket in of_type(resources, "aws:s3/bucket:Bucket"):
-        if not _covered(bucket, blocks):
-            yield f"{bucket.name}: no public access block"
-
-
-def s3_encrypted(resources, tier):
-    configs = of_type(
-        resources,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+def from_policy(resource: Any) -> Resource:
+    """A pulumi_policy PolicyResource as a Resource. The props stay the CLI's lazy mapping:
+    copying them would read, and trip over, every value unknown during a preview."""
+    provider = resource.provider
+    return Resource(
+        resource.resource_type,
+        resource.name,
+        resource.urn,
+        resource.props,
+        frozenset(d.urn for d in resource.dependencies),
+        Resource(provider.resource_type, provider.name, provider.urn, provider.props)
+        if provider
+        else None,
     )
-    for bucket in of_type(resources, "aws:s3/bucket:Bucket"):
-        if not _covered(bucket, configs):
-            yield f"{bucket.name}: no server-side encryption configuration"
-
-
-def _opens_admin_port(from_port, to_port, protocol) -> bool:
-    if str(protocol) in ("-1", "all"):
-        return True
-    low, high = int(from_port or 0), int(to_port or 0)
-    return any(low <= port <= high for port in ADMIN_PORTS)
-
-
-def no_admin_ports_from_anywhere(resources, tier):
-    for group in of_type(resources, "aws:ec2/securityGroup:SecurityGroup"):
-        for rule in group.props.get("ingress") or []:
-            sources = (rule.get("cidrBlocks") or []) + (rule.get("ipv6CidrBlocks") or [])
-            if set(sources) & set(ANYWHERE) and _opens_admin_port(
-                rule.get("fromPort"), rule.get("toPort"), rule.get("protocol")
-            ):
-                yield f"{group.name}: admin/database port open to the internet"
-    for rule in of_type(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
-        p = rule.props
-        if {p.get("cidrIpv4"), p.get("cidrIpv6")} & set(ANYWHERE) and _opens_admin_port(
-            p.get("fromPort"), p.get("toPort"), p.get("ipProtocol")
-        ):
-            yield f"{rule.name}: admin/database port open to the internet"
-    for rule in of_type(resources, "aws:ec2/securityGroupRule:SecurityGroupRule"):
-        p = rule.props
-        sources = (p.get("cidrBlocks") or []) + (p.get("ipv6CidrBlocks") or [])
-        if (
-            p.get("type") == "ingress"
-            and set(sources) & set(ANYWHERE)
-            and _opens_admin_port(p.get("fromPort"), p.get("toPort"), p.get("protocol"))
-        ):
-            yield f"{rule.name}: admin/database port open to the internet"
-
-
-def users_reach_the_service_over_https(resources, tier):
-    """HTTPS listeners use TLS 1.2+; an HTTP listener only redirects to HTTPS, unless it
-    is the origin of a CloudFront distribution that redirects viewers to HTTPS and the
-    listener refuses everything by default (only CloudFront's secret header is forwarded)."""
-    https_edge = any(
-        d.props.get("defaultCacheBehavior", {}).get("viewerProtocolPolicy")
-        in ("redirect-to-https", "https-only")
-        for d in of_type(resources, "aws:cloudfront/distribution:Distribution")
-    )
-    for listener in of_type(resources, "aws:lb/listener:Listener"):
-        p = listener.props
-        actions = p.get("defaultActions") or []
-        if p.get("protocol") == "HTTPS":
-            if not str(p.get("sslPolicy", "")).startswith(MODERN_TLS_POLICIES):
-                yield f"{listener.name}: TLS policy {p.get('sslPolicy')!r} allows TLS below 1.2"
-        elif all(
-            a.get("type") == "redirect" and a.get("redirect", {}).get("protocol") == "HTTPS"
-            for a in actions
-        ) or (https_edge and all(a.get("type") == "fixed-response" for a in actions)):
-            continue
-        else:
-            yield f"{listener.name}: plain HTTP that neither redirects to HTTPS nor sits behind HTTPS CloudFront"
-
-
-def waf_where_users_are(resources, tier):
-    if tier == "dev":
-        return
-    if of_type(resources, "aws:lb/loadBalancer:LoadBalancer") and not of_type(
-        resources, "aws:wafv2/webAclAssociation:WebAclAssociation"
-    ):
-        yield f"no web ACL protects the load balancer in {tier}"
-
-
-# --- operability ------------------------------------------------------------------------
-def log_retention_set(resources, tier):
-    for group in of_type(resources, "aws:cloudwatch/logGroup:LogGroup"):
-        if not group.props.get("retentionInDays"):
-            yield f"{group.name}: no retention (logs kept, and paid for, forever)"
-
-
-def required_tags(resources, tier):
-    providers = of_type(resources, "pulumi:providers:aws")
-    if not providers:
-        yield "no explicit AWS provider with default tags"
-    for provider in providers:
-        tags = provider.props.get("defaultTags") or {}
-        if isinstance(tags, str):
-            tags = json.loads(tags)
-        missing = [t for t in REQUIRED_TAGS if t not in (tags.get("tags") or {})]
-        if missing:
-            yield f"{provider.name}: default tags miss {', '.join(missing)}"
 
 
 RULES: list[Rule] = [
-    Rule("subnets-span-zones", "Subnets in at least two availability zones, so one zone can fail.", subnets_span_zones),
-    Rule("nat-gateway-per-zone-in-prod", "In prod, each zone with app subnets has its own NAT gateway.", nat_gateway_per_zone_in_prod),
-    Rule("ecs-runs-several-tasks", "Outside dev, the service runs at least two tasks.", ecs_runs_several_tasks),
-    Rule("ecs-circuit-breaker", "Failed deployments roll back automatically.", ecs_circuit_breaker),
-    Rule("rds-multi-az", "Outside dev, the database has a standby in another zone.", rds_multi_az),
-    Rule("rds-backups", "Automated backups are kept long enough for the tier.", rds_backups),
-    Rule("rds-deletion-protection-in-prod", "Prod's database cannot be deleted by accident.", rds_deletion_protection_in_prod),
-    Rule("rds-encrypted-and-private", "The database is encrypted at rest and not reachable from the internet.", rds_encrypted_and_private),
-    Rule("s3-public-access-blocked", "Every bucket blocks public access.", s3_public_access_blocked),
-    Rule("s3-encrypted", "Every bucket encrypts objects at rest.", s3_encrypted),
-    Rule("no-admin-ports-from-anywhere", "No shell or database port is open to the internet.", no_admin_ports_from_anywhere),
-    Rule("users-reach-the-service-over-https", "Users only ever talk to the service over HTTPS (TLS 1.2+).", users_reach_the_service_over_https),
-    Rule("waf-where-users-are", "Outside dev, a web application firewall protects the load balancer.", waf_where_users_are),
-    Rule("log-retention-set", "Every log group has a retention period.", log_retention_set),
-    Rule("required-tags", "Every resource is tagged with project, environment, tier and managed-by.", required_tags),
-]  # fmt: skip
+    Rule(
+        "subnets-span-zones",
+        "Subnets in at least two availability zones, so the service survives a zone outage.",
+        subnets_span_zones,
+    ),
+    Rule(
+        "nat-gateway-per-zone",
+        "In prod, private subnets leave through a NAT gateway in their own zone, so losing "
+        "one zone does not cut the others off from the internet (image pulls, AWS APIs).",
+        nat_gateway_per_zone,
+        tiered=True,
+    ),
+    Rule(
+        "ecs-service-redundant",
+        "Outside dev the service runs at least two tasks: no single point of failure, and "
+        "rolling deploys keep serving.",
+        ecs_service_redundant,
+        (ECS_SERVICE,),
+        tiered=True,
+    ),
+    Rule(
+        "ecs-circuit-breaker",
+        "A deployment whose tasks keep failing stops and rolls back on its own.",
+        ecs_circuit_breaker,
+        (ECS_SERVICE,),
+    ),
+    Rule(
+        "rds-multi-az",
+        "In staging and prod the database has a standby in another zone and fails over to it.",
+        rds_multi_az,
+        (RDS_INSTANCE,),
+        tiered=True,
+    ),
+    Rule(
+        "rds-backup-retention",
+        "Automated backups are kept long enough to recover from a mistake noticed late.",
+        rds_backup_retention,
+        (RDS_INSTANCE,),
+        tiered=True,
+    ),
+    Rule(
+        "rds-deletion-protection",
+        "Prod's database cannot be deleted by accident (a stray `pulumi destroy` included).",
+        rds_deletion_protection,
+        (RDS_INSTANCE,),
+        tiered=True,
+    ),
+    Rule(
+        "rds-storage-encrypted",
+        "The database, its snapshots and backups are encrypted at rest.",
+        rds_storage_encrypted,
+        (RDS_INSTANCE,),
+    ),
+    Rule(
+        "rds-not-public",
+        "The database has no public address; only the app's tasks reach it.",
+        rds_not_public,
+        (RDS_INSTANCE,),
+    ),
+    Rule(
+        "s3-public-access-blocked",
+        "Every bucket blocks public ACLs and policies, so no mistake can publish its objects.",
+        s3_public_access_blocked,
+    ),
+    Rule(
+        "s3-encryption-configured",
+        "Every bucket states how objects are encrypted at rest. Advisory: since 2023 S3 "
+        "encrypts new objects (SSE-S3) even without it, so a miss is a gap in the record, "
+        "not unencrypted data.",
+        s3_encryption_configured,
+        enforcement=EnforcementLevel.ADVISORY,
+    ),
+    Rule(
+        "no-admin-ports-from-internet",
+        "No shell or database port, and never all traffic, is open to 0.0.0.0/0 or ::/0; "
+        "the internet reaches only the web ports.",
+        no_admin_ports_from_internet,
+        (*SECURITY_GROUPS, SECURITY_GROUP_RULE, INGRESS_RULE),
+    ),
+    Rule(
+        "alb-https-only",
+        "Users reach the load balancer only over HTTPS with TLS 1.2 or later, directly or "
+        "through CloudFront.",
+        alb_https_only,
+    ),
+    Rule(
+        "waf-protects-load-balancer",
+        "In staging and prod a web application firewall filters requests before the service.",
+        waf_protects_load_balancer,
+        tiered=True,
+    ),
+    Rule(
+        "log-retention-set",
+        "Every log group expires its logs: kept long enough to investigate, not paid for forever.",
+        log_retention_set,
+        (LOG_GROUP,),
+    ),
+    Rule(
+        "required-tags",
+        "Every taggable resource carries project, environment and managed-by (from the AWS "
+        "provider's default tags), for cost reports and to find what a stack owns.",
+        required_tags,
+    ),
+]
 
 
-def evaluate(resources: list[Resource]) -> dict[str, list[str]]:
-    """Every rule's violations for one stack (empty lists when compliant)."""
-    tier = tier_of(resources)
-    return {rule.name: list(rule.check(resources, tier)) for rule in RULES}
-
-
-def from_model(model: dict) -> list[Resource]:
-    """The synthesized model's resources as the rules see them."""
+def from_model(model: Mapping[str, Any]) -> list[Resource]:
+    """The synthesized model's resources (synth.py) as the rules see them."""
+    providers = {
+        r["urn"]: Resource(r["type"], r["name"], r["urn"], r["inputs"])
+        for r in model["resources"]
+        if r["type"].startswith("pulumi:providers:")
+    }
     return [
-        Resource(r["type"], r["name"], r["urn"], r["inputs"], frozenset(r["dependencies"]))
+        Resource(
+            r["type"],
+            r["name"],
+            r["urn"],
+            r["inputs"],
+            frozenset(r["dependencies"]),
+            providers.get(r.get("provider") or ""),
+        )
         for r in model["resources"]
     ]
+
+
+def evaluate(model: Mapping[str, Any], tier: str = STRICTEST_TIER) -> dict[str, list[str]]:
+    """Every rule's violations for one synthesized stack, as readable messages."""
+    resources = from_model(model)
+    names = {r.urn: r.name for r in resources}
+    return {
+        rule.name: [
+            f"{names.get(urn or '', 'stack')}: {message}"
+            for urn, message in rule.violations(resources, REQUIREMENTS[tier])
+        ]
+        for rule in RULES
+    }

@@ -1,195 +1,377 @@
-"""Every policy rule fires on a violating resource, passes a compliant one, and the
-synthesized stacks have no violations at all."""
+"""Every policy rule fires on a violating resource and passes a compliant one, through its
+plain function and through the pulumi_policy wrapper the CLI runs; the synthesized stacks
+have no violations at all."""
 
 from __future__ import annotations
 
-import pytest
+import importlib
+import inspect
+import json
+from pathlib import Path
 
-from policy.rules import RULES, Resource, evaluate, from_model, tier_of
+import pytest
+import yaml
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from policy.rules import REQUIREMENTS, RULES, TAGGABLE_TYPES, Resource, evaluate, tier_of
 from tests.conftest import STACKS, model_of
+
+INFRA = Path(__file__).resolve().parents[1]
+TAGS = {"project": "p", "environment": "prod", "managed-by": "pulumi"}
+PROVIDER = Resource("pulumi:providers:aws", "aws", "urn:aws", {"defaultTags": {"tags": TAGS}})
 
 
 def res(type_: str, name: str = "r", deps: tuple[str, ...] = (), **props) -> Resource:
-    return Resource(type_, name, f"urn:{name}", props, frozenset(deps))
-
-
-def provider(tier: str, **tags: str) -> Resource:
-    all_tags = {"project": "p", "environment": tier, "tier": tier, "managed-by": "pulumi", **tags}
-    return res("pulumi:providers:aws", "aws", defaultTags={"tags": all_tags})
-
-
-def violations(rule_name: str, resources: list[Resource]) -> list[str]:
-    return evaluate(resources)[rule_name]
+    return Resource(
+        type_, name, f"urn:{name}", props, frozenset(f"urn:{d}" for d in deps), PROVIDER
+    )
 
 
 SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 SERVICE = "aws:ecs/service:Service"
 RDS = "aws:rds/instance:Instance"
 BUCKET = "aws:s3/bucket:Bucket"
+BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
+CDN = "aws:cloudfront/distribution:Distribution"
+
 GOOD_DB = {"multiAz": True, "backupRetentionPeriod": 14, "deletionProtection": True,
            "storageEncrypted": True, "publiclyAccessible": False}  # fmt: skip
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+ALL_BLOCKED = dict.fromkeys(
+    ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+)
+TO_HTTPS = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}]
+MODERN = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
-# rule name -> (violating resources, compliant resources), both in the prod tier unless set.
-CASES = {
+
+def network(nat_subnets: str) -> list[Resource]:
+    """Private subnets in zones a, b; each routes through the NAT gateway in the public subnet
+    of the zone named at its position in nat_subnets."""
+    resources = []
+    for zone in "ab":
+        resources += [
+            res(SUBNET, f"public-{zone}", availabilityZone=zone),
+            res(SUBNET, f"private-{zone}", availabilityZone=zone),
+            res(NAT, f"nat-{zone}", deps=(f"public-{zone}",)),
+        ]
+    for zone, nat_zone in zip("ab", nat_subnets, strict=True):
+        resources += [
+            res(ROUTE_TABLE, f"rt-{zone}", deps=(f"nat-{nat_zone}",)),
+            res(ASSOCIATION, f"assoc-{zone}", deps=(f"rt-{zone}", f"private-{zone}")),
+        ]
+    return resources
+
+
+def edge(listener: dict, sg_rule: dict, viewer: str = "redirect-to-https") -> list[Resource]:
+    """An ALB behind CloudFront (the no-domain shape)."""
+    return [
+        res(LB, "alb", deps=("alb-sg",)),
+        res(SG, "alb-sg"),
+        res(
+            INGRESS, "alb-in", deps=("alb-sg",), ipProtocol="tcp", fromPort=80, toPort=80, **sg_rule
+        ),
+        res(LISTENER, "http", deps=("alb",), protocol="HTTP", port=80, **listener),
+        res(CDN, "cdn", deps=("alb",), defaultCacheBehavior={"viewerProtocolPolicy": viewer}),
+    ]
+
+
+FROM_CLOUDFRONT = {"prefixListId": "pl-cloudfront"}
+NO_FORWARD = {"defaultActions": [{"type": "fixed-response"}]}
+
+# rule -> (violating, compliant), in the prod tier
+CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "subnets-span-zones": (
         [res(SUBNET, "a", availabilityZone="z1"), res(SUBNET, "b", availabilityZone="z1")],
         [res(SUBNET, "a", availabilityZone="z1"), res(SUBNET, "b", availabilityZone="z2")],
     ),
-    "nat-gateway-per-zone-in-prod": (
-        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"network-tier": "private"}) for z in "abc"]
-        + [res("aws:ec2/natGateway:NatGateway", "n")],
-        [res(SUBNET, f"p{z}", availabilityZone=z, tags={"network-tier": "private"}) for z in "abc"]
-        + [res("aws:ec2/natGateway:NatGateway", f"n{z}") for z in "abc"],
-    ),
-    "ecs-runs-several-tasks": ([res(SERVICE, desiredCount=1)], [res(SERVICE, desiredCount=2)]),
+    "nat-gateway-per-zone": (network("aa"), network("ab")),
+    "ecs-service-redundant": ([res(SERVICE, desiredCount=1)], [res(SERVICE, desiredCount=2)]),
     "ecs-circuit-breaker": (
         [res(SERVICE, deploymentCircuitBreaker={"enable": True, "rollback": False})],
         [res(SERVICE, deploymentCircuitBreaker={"enable": True, "rollback": True})],
     ),
     "rds-multi-az": ([res(RDS, **{**GOOD_DB, "multiAz": False})], [res(RDS, **GOOD_DB)]),
-    "rds-backups": ([res(RDS, **{**GOOD_DB, "backupRetentionPeriod": 3})], [res(RDS, **GOOD_DB)]),
-    "rds-deletion-protection-in-prod": (
+    "rds-backup-retention": (
+        [res(RDS, **{**GOOD_DB, "backupRetentionPeriod": 7})],
+        [res(RDS, **GOOD_DB)],
+    ),
+    "rds-deletion-protection": (
         [res(RDS, **{**GOOD_DB, "deletionProtection": False})],
         [res(RDS, **GOOD_DB)],
     ),
-    "rds-encrypted-and-private": (
-        [res(RDS, **{**GOOD_DB, "storageEncrypted": False, "publiclyAccessible": True})],
+    "rds-storage-encrypted": (
+        [res(RDS, **{**GOOD_DB, "storageEncrypted": False})],
+        [res(RDS, **GOOD_DB)],
+    ),
+    "rds-not-public": (
+        [res(RDS, **{**GOOD_DB, "publiclyAccessible": True})],
         [res(RDS, **GOOD_DB)],
     ),
     "s3-public-access-blocked": (
         [
             res(BUCKET, "logs"),
+            res(BLOCK, deps=("logs",), **{**ALL_BLOCKED, "blockPublicPolicy": False}),
+        ],
+        [res(BUCKET, "logs"), res(BLOCK, deps=("logs",), **ALL_BLOCKED)],
+    ),
+    "s3-encryption-configured": (
+        [res(BUCKET, "logs"), res(SSE, deps=("other-bucket",))],
+        [res(BUCKET, "logs"), res(SSE, deps=("logs",))],
+    ),
+    "no-admin-ports-from-internet": (
+        [
             res(
-                PUBLIC_ACCESS_BLOCK,
-                "pab",
-                deps=("urn:logs",),
-                blockPublicAcls=True,
-                blockPublicPolicy=False,
-                ignorePublicAcls=True,
-                restrictPublicBuckets=True,
+                SG,
+                ingress=[
+                    {"cidrBlocks": ["0.0.0.0/0"], "protocol": "tcp", "fromPort": 22, "toPort": 22}
+                ],
+            ),
+            res(INGRESS, "v6", cidrIpv6="::/0", ipProtocol="tcp", fromPort=5000, toPort=6000),
+            res(
+                "aws:ec2/securityGroupRule:SecurityGroupRule",
+                "all",
+                type="ingress",
+                cidrBlocks=["0.0.0.0/0"],
+                protocol="-1",
+                fromPort=0,
+                toPort=0,
             ),
         ],
         [
-            res(BUCKET, "logs"),
             res(
-                PUBLIC_ACCESS_BLOCK,
-                "pab",
-                deps=("urn:logs",),
-                blockPublicAcls=True,
-                blockPublicPolicy=True,
-                ignorePublicAcls=True,
-                restrictPublicBuckets=True,
+                SG,
+                ingress=[
+                    {"cidrBlocks": ["10.0.0.0/16"], "protocol": "tcp", "fromPort": 22, "toPort": 22}
+                ],
             ),
+            res(INGRESS, cidrIpv4="0.0.0.0/0", ipProtocol="tcp", fromPort=443, toPort=443),
+            res(INGRESS, "ping", cidrIpv4="0.0.0.0/0", ipProtocol="icmp", fromPort=8, toPort=0),
         ],
     ),
-    "s3-encrypted": (
-        [res(BUCKET, "logs"), res(SSE, "sse", deps=("urn:other",))],
-        [res(BUCKET, "logs"), res(SSE, "sse", deps=("urn:logs",))],
-    ),
-    "no-admin-ports-from-anywhere": (
+    "alb-https-only": (
         [
-            res(
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                cidrIpv4="0.0.0.0/0",
-                ipProtocol="tcp",
-                fromPort=22,
-                toPort=22,
-            )
-        ],
-        [
-            res(
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                cidrIpv4="0.0.0.0/0",
-                ipProtocol="tcp",
-                fromPort=443,
-                toPort=443,
-            )
-        ],
-    ),
-    "users-reach-the-service-over-https": (
-        [res(LISTENER, protocol="HTTP", defaultActions=[{"type": "forward"}])],
-        [
+            res(LB, "alb"),
             res(
                 LISTENER,
                 "http",
+                deps=("alb",),
                 protocol="HTTP",
-                defaultActions=[{"type": "redirect", "redirect": {"protocol": "HTTPS"}}],
+                defaultActions=[{"type": "forward"}],
             ),
             res(
                 LISTENER,
                 "https",
+                deps=("alb",),
                 protocol="HTTPS",
-                sslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
-                defaultActions=[{"type": "forward"}],
+                sslPolicy="ELBSecurityPolicy-2016-08",
             ),
         ],
-    ),
-    "waf-where-users-are": (
-        [res("aws:lb/loadBalancer:LoadBalancer")],
         [
-            res("aws:lb/loadBalancer:LoadBalancer"),
-            res("aws:wafv2/webAclAssociation:WebAclAssociation"),
+            res(LB, "alb"),
+            res(LISTENER, "http", deps=("alb",), protocol="HTTP", defaultActions=TO_HTTPS),
+            res(LISTENER, "https", deps=("alb",), protocol="HTTPS", sslPolicy=MODERN),
         ],
+    ),
+    "waf-protects-load-balancer": (
+        [res(LB, "alb")],
+        [res(LB, "alb"), res("aws:wafv2/webAclAssociation:WebAclAssociation", deps=("alb",))],
     ),
     "log-retention-set": (
         [res("aws:cloudwatch/logGroup:LogGroup")],
         [res("aws:cloudwatch/logGroup:LogGroup", retentionInDays=30)],
     ),
+    "required-tags": (
+        [res("aws:ec2/vpc:Vpc", tags={"environment": "dev"})],
+        [res("aws:ec2/vpc:Vpc", tags={"Name": "main", "environment": "prod"})],
+    ),
 }
+RULE = {rule.name: rule for rule in RULES}
+
+
+def messages(rule_name: str, resources: list[Resource], tier: str = "prod") -> list[str]:
+    return [v.message for v in RULE[rule_name].violations(resources, REQUIREMENTS[tier])]
 
 
 def test_every_rule_has_a_case():
-    assert set(CASES) | {"required-tags"} == {rule.name for rule in RULES}
+    assert set(CASES) == set(RULE)
 
 
-@pytest.mark.parametrize("rule_name", sorted(CASES))
+@pytest.mark.parametrize("rule_name", CASES)
 def test_rule_fires_on_violation_and_passes_compliance(rule_name):
     violating, compliant = CASES[rule_name]
-    assert violations(rule_name, [provider("prod"), *violating]), "the rule did not fire"
-    assert violations(rule_name, [provider("prod"), *compliant]) == []
+    assert messages(rule_name, violating), "the rule did not fire"
+    assert messages(rule_name, compliant) == []
 
 
-def test_required_tags_rule():
-    assert violations("required-tags", []) == ["no explicit AWS provider with default tags"]
-    missing = res("pulumi:providers:aws", "aws", defaultTags='{"tags": {"project": "p"}}')
-    assert violations("required-tags", [missing]) == [
-        "aws: default tags miss environment, tier, managed-by"
-    ]
-    assert violations("required-tags", [provider("prod")]) == []
+# --- the wrapper the CLI runs ----------------------------------------------------------
+# Inputs that refer to resources not created yet are unknown during a preview.
+UNKNOWN_DURING_PREVIEW = ("bucket", "loadBalancerArn", "securityGroupId", "subnetId", "vpcId")
+OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
-def test_dev_is_allowed_what_its_profile_saves():
-    dev_db = res(RDS, **{**GOOD_DB, "multiAz": False, "deletionProtection": False,
-                         "backupRetentionPeriod": 1})  # fmt: skip
-    result = evaluate([provider("dev"), dev_db, res(SERVICE, desiredCount=1,
-                       deploymentCircuitBreaker={"enable": True, "rollback": True})])  # fmt: skip
-    assert result["rds-multi-az"] == result["ecs-runs-several-tasks"] == []
-    assert result["rds-deletion-protection-in-prod"] == result["rds-backups"] == []
+def as_cli(resource: Resource) -> dict:
+    """The resource's fields as the CLI hands them over: a lazy mapping that raises on
+    reading an unknown value."""
+    props = {**resource.props, **dict.fromkeys(UNKNOWN_DURING_PREVIEW, UNKNOWN_STRING_VALUE)}
+    provider = PolicyProviderResource(PROVIDER.type, PROVIDER.props, PROVIDER.urn, PROVIDER.name)
+    return {
+        "resource_type": resource.type,
+        "props": unknown_checking_proxy(props),
+        "urn": resource.urn,
+        "name": resource.name,
+        "opts": OPTIONS,
+        "provider": provider,
+    }
 
 
-def test_http_origin_is_fine_only_behind_https_cloudfront():
-    origin = res(LISTENER, protocol="HTTP", defaultActions=[{"type": "fixed-response"}])
-    cdn = res("aws:cloudfront/distribution:Distribution",
-              defaultCacheBehavior={"viewerProtocolPolicy": "redirect-to-https"})  # fmt: skip
-    rule = "users-reach-the-service-over-https"
-    assert violations(rule, [provider("prod"), origin, cdn]) == []
-    assert violations(rule, [provider("prod"), origin])
+def cli_violations(rule_name: str, resources: list[Resource], config: dict | None) -> list[str]:
+    policy = RULE[rule_name].policy()
+    found: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    if isinstance(policy, ResourceValidationPolicy):
+        for resource in resources:
+            policy.validate(ResourceValidationArgs(**as_cli(resource), config=config), report)
+    else:
+        by_urn = {r.urn: PolicyResource(**as_cli(r), parent=None, dependencies=[],
+                                        property_dependencies={}) for r in resources}  # fmt: skip
+        for resource in resources:
+            by_urn[resource.urn].dependencies.extend(
+                by_urn[d] for d in sorted(resource.dependencies) if d in by_urn
+            )
+        policy.validate(StackValidationArgs(list(by_urn.values()), config), report)
+    return found
 
 
-def test_tier_defaults_to_the_strictest():
-    assert tier_of([]) == "prod"
-    assert tier_of([provider("staging")]) == "staging"
+@pytest.mark.parametrize("rule_name", CASES)
+def test_policy_wrapper_gives_the_same_verdict_without_reading_unknowns(rule_name):
+    violating, compliant = CASES[rule_name]
+    assert cli_violations(rule_name, violating, {"tier": "prod"})
+    assert cli_violations(rule_name, compliant, {"tier": "prod"}) == []
+
+
+def test_without_config_a_stack_gets_prods_requirements():
+    assert tier_of(None) == tier_of({}) == REQUIREMENTS["prod"]
+    dev_service = [res(SERVICE, desiredCount=1)]
+    assert cli_violations("ecs-service-redundant", dev_service, None)
+    assert cli_violations("ecs-service-redundant", dev_service, {"tier": "dev"}) == []
+
+
+# --- tiers -----------------------------------------------------------------------------
+def test_dev_may_save_what_its_profile_saves():
+    db = res(RDS, **{**GOOD_DB, "multiAz": False, "deletionProtection": False,
+                     "backupRetentionPeriod": 1})  # fmt: skip
+    for rule in ("rds-multi-az", "rds-deletion-protection", "rds-backup-retention"):
+        assert messages(rule, [db], "dev") == []
+    assert messages("ecs-service-redundant", [res(SERVICE, desiredCount=1)], "dev") == []
+    assert messages("nat-gateway-per-zone", network("aa"), "dev") == []
+    assert messages("waf-protects-load-balancer", [res(LB)], "dev") == []
+
+
+def test_staging_rehearses_prod_but_may_share_a_nat_gateway():
+    assert messages("rds-multi-az", [res(RDS, **{**GOOD_DB, "multiAz": False})], "staging")
+    assert messages("ecs-service-redundant", [res(SERVICE, desiredCount=1)], "staging")
+    assert messages("nat-gateway-per-zone", network("aa"), "staging") == []
+    assert messages("rds-backup-retention", [res(RDS, **{**GOOD_DB, "backupRetentionPeriod": 7})],
+                    "staging") == []  # fmt: skip
+    assert messages(
+        "rds-backup-retention", [res(RDS, **{**GOOD_DB, "backupRetentionPeriod": 0})], "dev"
+    )
+
+
+# --- the CloudFront origin pattern (no custom domain) ----------------------------------
+def test_http_origin_admitting_only_cloudfront_is_compliant():
+    assert messages("alb-https-only", edge(NO_FORWARD, FROM_CLOUDFRONT)) == []
+
+
+@pytest.mark.parametrize(
+    ("listener", "sg_rule", "viewer"),
+    [
+        (NO_FORWARD, {"cidrIpv4": "0.0.0.0/0"}, "redirect-to-https"),  # ALB reachable directly
+        ({"defaultActions": [{"type": "forward"}]}, FROM_CLOUDFRONT, "redirect-to-https"),
+        (NO_FORWARD, FROM_CLOUDFRONT, "allow-all"),  # viewers may use plain HTTP
+    ],
+    ids=["open-to-internet", "forwards-any-distribution", "cloudfront-allows-http"],
+)
+def test_http_origin_fails_when_any_part_of_the_pattern_is_missing(listener, sg_rule, viewer):
+    assert messages("alb-https-only", edge(listener, sg_rule, viewer))
+
+
+def test_web_ports_may_face_the_internet():
+    web = [res(INGRESS, f"in-{p}", cidrIpv4="0.0.0.0/0", ipProtocol="tcp", fromPort=p, toPort=p)
+           for p in (80, 443)]  # fmt: skip
+    assert messages("no-admin-ports-from-internet", web) == []
+
+
+def test_missing_default_tags_are_reported_once_per_provider():
+    bare = Resource("pulumi:providers:aws", "aws", "urn:bare", {"defaultTags": "{}"})
+    vpcs = [Resource("aws:ec2/vpc:Vpc", n, f"urn:{n}", {}, provider=bare) for n in "ab"]
+    assert messages("required-tags", vpcs) == ["defaultTags lack project, environment, managed-by"]
+    assert messages("required-tags", [Resource("aws:ec2/vpc:Vpc", "v", "urn:v", {})])
+    not_taggable = Resource("aws:iam/rolePolicy:RolePolicy", "p", "urn:p", {}, provider=bare)
+    assert messages("required-tags", [not_taggable]) == []
+
+
+# --- the pack's config and the synthesized stacks --------------------------------------
+def stack_tier(stack: str) -> str:
+    config = yaml.safe_load((INFRA / f"Pulumi.{stack}.yaml").read_text())["config"]
+    [tier] = [value for key, value in config.items() if key.endswith(":tier")]
+    return tier
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pack_config_gives_every_tiered_rule_the_stacks_tier(stack):
+    config = json.loads((INFRA / "policy" / "config" / f"{stack}.json").read_text())
+    tiered = {rule.name for rule in RULES if rule.tiered}
+    assert config == {name: {"tier": stack_tier(stack)} for name in tiered}
+
+
+def aws_class(type_: str) -> type:
+    module, name = type_.split(":")[1].split("/")[0], type_.split(":")[2]
+    return getattr(importlib.import_module(f"pulumi_aws.{module}"), name)
+
+
+def test_taggable_types_match_pulumi_aws_and_cover_the_stacks():
+    def taggable(type_: str) -> bool:
+        return "tags" in inspect.signature(aws_class(type_)._internal_init).parameters
+
+    assert all(taggable(t) for t in TAGGABLE_TYPES)
+    used = {
+        r["type"]
+        for stack in STACKS
+        for r in model_of(stack)["resources"]
+        if r["type"].startswith("aws:")
+    }
+    assert {t for t in used if taggable(t)} <= TAGGABLE_TYPES
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_synthesized_stacks_have_no_violations(stack):
-    result = evaluate(from_model(model_of(stack)))
-    assert {name: msgs for name, msgs in result.items() if msgs} == {}
+    result = evaluate(model_of(stack), stack_tier(stack))
+    assert {rule: found for rule, found in result.items() if found} == {}
 
 
-def test_domain_variant_has_no_violations():
-    result = evaluate(from_model(model_of("prod", "desk.example-training.co.uk")))
-    assert {name: msgs for name, msgs in result.items() if msgs} == {}
+@pytest.mark.parametrize(
+    "domain", ["", "desk.example-training.co.uk"], ids=["cloudfront", "domain"]
+)
+def test_both_ways_in_have_no_violations(domain):
+    result = evaluate(model_of("prod", domain), "prod")
+    assert {rule: found for rule, found in result.items() if found} == {}
