@@ -7,7 +7,13 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tools.inspection.collect import NothingMatched, WriteRefused, collect, read_only_session
+from tools.inspection.collect import (
+    NothingMatched,
+    WriteRefused,
+    client,
+    collect,
+    read_only_session,
+)
 from tools.inspection.engine import evaluate
 from tools.inspection.model import Status, tier_defaults
 from tools.tests.aws_seed import REGION, seed
@@ -92,3 +98,31 @@ def test_api_calls_grow_with_resource_types_not_resources():
         inventory = collect(session, project, "prod")
     assert len(inventory["ecs"]["services"]) == 6
     assert len(calls["large"]) == len(calls["small"]), (calls["small"], calls["large"])
+
+
+def test_throttling_is_retried():
+    """AWS answers "slow down" twice; the adaptive retry mode waits and tries again."""
+    from botocore.awsrequest import AWSResponse
+
+    session = read_only_session(REGION)
+    attempts = []
+
+    def throttle(request, **kwargs):
+        attempts.append(request.url)
+        if len(attempts) <= 2:
+            body = (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message>"
+                    b"</Error></Errors><RequestID>r</RequestID></Response>")  # fmt: skip
+            return AWSResponse(request.url, 503, {}, _Raw(body))
+        return None  # let the (fake) AWS answer
+
+    session.events.register_first("before-send.ec2.DescribeVpcs", throttle)
+    assert client(session, "ec2").describe_vpcs()["Vpcs"] is not None  # the inspection's own client
+    assert len(attempts) == 3
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **kwargs):
+        yield self.body
