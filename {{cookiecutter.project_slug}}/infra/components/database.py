@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import iam_path
+from components.iam import iam_path, trusted_by
 
 # Major version only: RDS applies minor upgrades in the maintenance window, and a pinned
 # minor version would make the next `pulumi up` try to downgrade.
@@ -87,16 +87,7 @@ class Database(pulumi.ComponentResource):
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring",
                 path=iam_path(),
-                assume_role_policy=aws.iam.get_policy_document_output(
-                    statements=[
-                        {
-                            "actions": ["sts:AssumeRole"],
-                            "principals": [
-                                {"type": "Service", "identifiers": ["monitoring.rds.amazonaws.com"]}
-                            ],
-                        }
-                    ]
-                ).json,
+                assume_role_policy=trusted_by("monitoring.rds.amazonaws.com"),
                 opts=child,
             )
             aws.iam.RolePolicyAttachment(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import iam_path
+from components.iam import iam_path, trusted_by
 from environment_profile import NatStrategy
 
 
@@ -155,16 +155,7 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs",
             path=iam_path(),
-            assume_role_policy=aws.iam.get_policy_document_output(
-                statements=[
-                    {
-                        "actions": ["sts:AssumeRole"],
-                        "principals": [
-                            {"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}
-                        ],
-                    }
-                ]
-            ).json,
+            assume_role_policy=trusted_by("vpc-flow-logs.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicy(

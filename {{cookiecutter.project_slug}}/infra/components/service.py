@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import iam_path
+from components.iam import iam_path, trusted_by
 
 CONTAINER = "app"
 CONTAINER_PORT = 8000
@@ -42,17 +42,6 @@ class ServiceArgs:
     db_key_arn: pulumi.Input[str]
     metrics_namespace: str
     service_label: str  # the Service dimension of the app's metrics (the alarms watch it)
-
-
-def _assume_role(service: str) -> pulumi.Output[str]:
-    return aws.iam.get_policy_document_output(
-        statements=[
-            {
-                "actions": ["sts:AssumeRole"],
-                "principals": [{"type": "Service", "identifiers": [service]}],
-            }
-        ]
-    ).json
 
 
 class Service(pulumi.ComponentResource):
@@ -103,7 +92,7 @@ class Service(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-execution",
             path=iam_path(),
-            assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"),
+            assume_role_policy=trusted_by("ecs-tasks.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
@@ -131,7 +120,7 @@ class Service(pulumi.ComponentResource):
         task_role = aws.iam.Role(
             f"{name}-task",
             path=iam_path(),
-            assume_role_policy=_assume_role("ecs-tasks.amazonaws.com"),
+            assume_role_policy=trusted_by("ecs-tasks.amazonaws.com"),
             opts=child,
         )
 
