@@ -70,11 +70,11 @@ def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def run_project_tests(project: Path, python: Path, **extra_env: str):
-    """Run a baked project's app tests with the shared environment."""
+def run_project_tests(project: Path, python: Path, suite: str = "app/tests", **extra_env: str):
+    """Run one of a baked project's test suites with the shared environment."""
     env = tool_env(PYTHONPATH=str(project / "app" / "src"), **extra_env)
     return run(
-        [str(python), "-m", "pytest", "app/tests", "-q", "-p", "no:cacheprovider"],
+        [str(python), "-m", "pytest", suite, "-q", "-p", "no:cacheprovider"],
         cwd=project,
         env=env,
     )

@@ -142,11 +142,7 @@ INFRA_VARIANTS = [c for c in COMBINATIONS if "aws_region" in c or "project_slug"
 
 @pytest.mark.parametrize("answers", INFRA_VARIANTS, ids=lambda c: c.get("project_slug", c.get("aws_region")))
 def test_generated_infra_tests_pass(answers, shared_env, tmp_path):
-    project = bake(tmp_path, **answers)
-    env = tool_env(PYTHONPATH=str(project / "app" / "src"))
-    result = run(
-        [str(shared_env), "-m", "pytest", "infra/tests", "-q", "-p", "no:cacheprovider"], cwd=project, env=env
-    )
+    result = run_project_tests(bake(tmp_path, **answers), shared_env, suite="infra/tests")
     assert re.search(r"\d+ passed", result.stdout), result.stdout
 
 

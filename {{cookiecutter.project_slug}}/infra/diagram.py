@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import environments
 from environment_profile import TIER_DEFAULTS
 from synth import synthesize
 
@@ -164,16 +165,13 @@ def environment_differences() -> str:
         ("Alarms e-mailed", "alarm_emails"),
     ]
 
-    def cell(value: object) -> str:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return {"single": "1 (shared)", "per_az": "1 per zone"}.get(str(value), str(value))
-
     lines = ["| | dev | staging | prod (drawn) |", "|---|---|---|---|"]
     for label, field in rows:
         lines.append(
             f"| {label} | "
-            + " | ".join(cell(TIER_DEFAULTS[t][field]) for t in ("dev", "staging", "prod"))
+            + " | ".join(
+                environments.cell(TIER_DEFAULTS[t][field]) for t in ("dev", "staging", "prod")
+            )
             + " |"
         )
     return "\n".join(lines) + "\n"

@@ -86,7 +86,8 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """A profile value as the docs show it."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     return {"single": "1 (shared)", "per_az": "1 per zone", "none": "none"}.get(
@@ -102,7 +103,7 @@ def render_environment_matrix() -> str:
     ]
     for field in profile_fields():
         label, reason = FIELDS[field]
-        cells = " | ".join(_cell(TIER_DEFAULTS[tier][field]) for tier in TIERS)
+        cells = " | ".join(cell(TIER_DEFAULTS[tier][field]) for tier in TIERS)
         lines.append(f"| {label} | {cells} | {reason} |")
     return "\n".join(lines) + "\n"
 

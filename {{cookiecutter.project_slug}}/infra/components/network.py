@@ -72,15 +72,7 @@ class Network(pulumi.ComponentResource):
         self.private_route_tables: list[aws.ec2.RouteTable] = []
         nat_ids: dict[int, pulumi.Output[str]] = {}
         for i, zone in enumerate(args.zones):
-            public = aws.ec2.Subnet(
-                f"{name}-public-{i}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidrs["public"][i],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,  # nothing here needs a public IP of its own
-                tags={"Name": f"{name}-public-{zone}", "network-tier": "public"},
-                opts=child,
-            )
+            public = self._subnet(name, "public", i, zone, cidrs["public"][i], child)
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{i}", subnet_id=public.id, route_table_id=public_rt.id, opts=child
             )
@@ -97,14 +89,7 @@ class Network(pulumi.ComponentResource):
                 nat_ids[i] = nat.id
 
         for i, zone in enumerate(args.zones):
-            private = aws.ec2.Subnet(
-                f"{name}-private-{i}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidrs["private"][i],
-                availability_zone=zone,
-                tags={"Name": f"{name}-private-{zone}", "network-tier": "private"},
-                opts=child,
-            )
+            private = self._subnet(name, "private", i, zone, cidrs["private"][i], child)
             nat_zone = nat_zone_for(i, args.nat_gateways)
             routes = (
                 []
@@ -123,15 +108,9 @@ class Network(pulumi.ComponentResource):
             self.private_subnets.append(private)
             self.private_route_tables.append(private_rt)
 
-            isolated = aws.ec2.Subnet(
-                f"{name}-isolated-{i}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidrs["isolated"][i],
-                availability_zone=zone,
-                tags={"Name": f"{name}-isolated-{zone}", "network-tier": "isolated"},
-                opts=child,
+            self.isolated_subnets.append(
+                self._subnet(name, "isolated", i, zone, cidrs["isolated"][i], child)
             )
-            self.isolated_subnets.append(isolated)
         # Isolated subnets keep the VPC's main route table: local routes only.
 
         self._flow_logs(name, args.flow_log_retention_days, child)
@@ -145,6 +124,21 @@ class Network(pulumi.ComponentResource):
                 "private_subnet_ids": [s.id for s in self.private_subnets],
                 "isolated_subnet_ids": [s.id for s in self.isolated_subnets],
             }
+        )
+
+    def _subnet(
+        self, name: str, tier: str, i: int, zone: str, cidr: str, child: pulumi.ResourceOptions
+    ) -> aws.ec2.Subnet:
+        return aws.ec2.Subnet(
+            f"{name}-{tier}-{i}",
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            # Even public subnets hand out no public IPs: only the load balancer and the NAT
+            # gateways (with their own Elastic IPs) face the internet.
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{tier}-{zone}", "network-tier": tier},
+            opts=child,
         )
 
     def _flow_logs(self, name: str, retention_days: int, child: pulumi.ResourceOptions) -> None:

@@ -49,7 +49,7 @@ def vpc_multi_az_subnets(inv, t):
        remediation="Use natGateways: per_az in prod.", references=(WAF + "plan-your-network-topology.html",),
        needs=("network",))  # fmt: skip
 def vpc_nat_per_az(inv, t):
-    if not t.prod_only_applies:
+    if not t.is_prod:
         yield (
             Status.SKIPPED,
             "-",
@@ -99,7 +99,7 @@ def alb_targets_healthy(inv, t):
        remediation="Set albDeletionProtection: true for prod.", references=(WAF,), needs=("load_balancers",))  # fmt: skip
 def alb_deletion_protection(inv, t):
     for lb in inv["load_balancers"]:
-        if not t.prod_only_applies:
+        if not t.is_prod:
             yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
         else:
             on = lb["deletion_protection"]
@@ -183,7 +183,7 @@ def ecs_service_autoscaling(inv, t):
 
 def _db_check(inv, t, field, *, prod_only=False, label=""):
     for db in inv["rds"]["instances"]:
-        if prod_only and not t.prod_only_applies:
+        if prod_only and not t.is_prod:
             yield Status.SKIPPED, db["id"], f"not required in {t.tier}", {}
             continue
         value = db[field]
@@ -517,7 +517,7 @@ def alarms_core_metrics(inv, t):
        needs=("load_balancers", "protection"))  # fmt: skip
 def alb_waf_attached(inv, t):
     for lb in inv["load_balancers"]:
-        if not t.prod_only_applies:
+        if not t.is_prod:
             yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
             continue
         acl = inv["protection"].get(lb["name"], {}).get("web_acl")

@@ -78,13 +78,15 @@ class Thresholds:
     backup_days: int = 7
     log_retention_days: int = 14
     admin_ports: tuple[int, ...] = (22, 3389, 5432, 3306, 1433, 6379, 27017)
-    prod_only_applies: bool = True  # deletion protection, NAT per AZ, WAF
+
+    @property
+    def is_prod(self) -> bool:
+        """Prod-only checks (deletion protection, NAT per zone, WAF) apply."""
+        return self.tier == "prod"
 
 
 def tier_defaults(tier: str) -> Thresholds:
     """What each tier must meet: dev is not failed for what its profile saves on purpose."""
     if tier == "dev":
-        return Thresholds(tier="dev", min_tasks=1, backup_days=1, prod_only_applies=False)
-    if tier == "staging":
-        return Thresholds(tier="staging", prod_only_applies=False)
-    return Thresholds(tier="prod")
+        return Thresholds(tier="dev", min_tasks=1, backup_days=1)
+    return Thresholds(tier="staging" if tier == "staging" else "prod")
