@@ -109,27 +109,23 @@ def main(argv: list[str] | None = None) -> int:
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "collection_errors": inventory["errors"], "notes": notes}  # fmt: skip
     renderers = {
-        "console": lambda: report.to_console(
-            run, findings, colour=sys.stdout.isatty() and args.output is None
-        ),
+        "console": lambda: report.to_console(run, findings, colour=sys.stdout.isatty()),
         "json": lambda: report.to_json(run, findings),
         "markdown": lambda: report.to_markdown(run, findings),
         "junit": lambda: report.to_junit(run, findings),
     }
-    suffix = {"console": "txt", "json": "json", "markdown": "md", "junit": "xml"}
-    for fmt in args.formats:
-        text = renderers[fmt]()
-        if args.output is None:
-            sys.stdout.write(text)
-        else:
-            target = (
-                args.output
-                if len(args.formats) == 1
-                else args.output / f"{args.environment}.{suffix[fmt]}"
-            )
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            print(f"wrote {target}", file=sys.stderr)
+    suffix = {"json": "json", "markdown": "md", "junit": "xml"}
+    # The console table always goes to the terminal; the other formats to --output if given.
+    files = [fmt for fmt in args.formats if fmt != "console"] if args.output else []
+    for fmt in (fmt for fmt in args.formats if fmt not in files):
+        sys.stdout.write(renderers[fmt]())
+    for fmt in files:
+        target = (
+            args.output if len(files) == 1 else args.output / f"{args.environment}.{suffix[fmt]}"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(renderers[fmt]())
+        print(f"wrote {target}", file=sys.stderr)
     return 0 if args.exit_zero else exit_code(findings, args.fail_on, args.strict)
 
 
