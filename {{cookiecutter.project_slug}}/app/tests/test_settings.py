@@ -24,7 +24,7 @@ def test_plain_postgresql_url_uses_the_psycopg_driver(scheme):
 
 
 def test_aws_parts_build_an_escaped_tls_url(monkeypatch):
-    password = "p@ss:w/rd?#%"  # RDS-generated passwords can contain any of these
+    password = "p@ss:w/rd?#%"  # RDS may generate any of these  # pragma: allowlist secret
     monkeypatch.setenv("DB_HOST", "db.internal")
     monkeypatch.setenv("DB_NAME", "desk")
     monkeypatch.setenv("DB_USERNAME", "app")

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Deploy one environment with the image built earlier in this pipeline:
+#   1. database migrations, as a one-off task with the new image (before it takes traffic)
+#   2. pulumi up, with the policy pack
+#   3. smoke test: /version must report this commit; if not, roll back to the previous image
+#   4. inspection of the deployed environment (reports/inspection/: evidence for the EPA)
+#
+# Usage: ci/deploy.sh ENV        with IMAGE and COMMIT from build/image.env
+#        ci/deploy.sh prod --promote-from staging
+#            (gitflow) deploy the image staging runs, after checking it was built from
+#            exactly the files of this commit: prod only ever runs what staging tested.
+# Needs AWS credentials of the environment's deploy role and a Pulumi login.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+env="${1:-}"
+check_environment "$env"
+promote_from=""
+if [[ "${2:-}" == "--promote-from" ]]; then
+    promote_from="${3:-}"
+    check_environment "$promote_from"
+fi
+require AWS_REGION
+cd "$ROOT"
+
+# The commit an image was built from: its registry tag is the commit SHA (or
+# <sha>-patch-<run> for a weekly refresh build).
+image_commit() {
+    aws ecr describe-images --region "$AWS_REGION" --repository-name "$(repository_name "$1")" \
+        --image-ids "imageDigest=${1#*@}" --query 'imageDetails[0].imageTags' --output text |
+        tr -s '\t ' '\n' | grep -oE '^[0-9a-f]{40}' | head -n 1
+}
+repository_name() {
+    local without_digest="${1%@*}"
+    printf '%s\n' "${without_digest#*/}"
+}
+
+if [[ -n "$promote_from" ]]; then
+    IMAGE="$(stack_output "$promote_from" image)"
+    [[ "$IMAGE" == *@sha256:* ]] || die "$promote_from runs no image built by the pipeline yet: deploy it first"
+    COMMIT="$(image_commit "$IMAGE")"
+    [[ -n "$COMMIT" ]] || die "cannot tell which commit $IMAGE was built from (no commit tag)"
+    git cat-file -e "$COMMIT^{commit}" 2>/dev/null ||
+        die "commit $COMMIT (what $promote_from runs) is not in this clone: check out with full history"
+    if [[ "$(git rev-parse "$COMMIT^{tree}")" != "$(git rev-parse 'HEAD^{tree}')" ]]; then
+        die "the files of $(git rev-parse --short HEAD) differ from what $promote_from runs ($COMMIT). Deploy them to $promote_from first (a release/* or hotfix/* branch)."
+    fi
+    log "Promoting what $promote_from runs: $IMAGE, built from $COMMIT (same files as this commit)"
+fi
+require IMAGE COMMIT
+
+previous="$(stack_output "$env" image)"
+cluster="$(stack_output "$env" cluster_name)"
+service="$(stack_output "$env" service_name)"
+mapfile -t policy < <(policy_args "$env")
+
+migrate() {
+    log "Migrating the $env database with $IMAGE"
+    uv run --no-sync python -m tools.delivery.migrate --region "$AWS_REGION" \
+        --cluster "$1" --service "$2" --image "$IMAGE" --started-by "$(started_by)"
+}
+started_by() { printf 'deploy-%s\n' "${COMMIT:0:12}"; }
+
+update() {
+    local image="$1" message="$2" config
+    config="$(stack_config "$env" "$image")"
+    log "pulumi up $env: $message"
+    pulumi up --stack "$(stack "$env")" --cwd infra --config-file "$config" --yes \
+        --message "$message" "${policy[@]}"
+}
+
+# Migrations go first, so the new version never meets an old schema. They must keep the
+# previous version working too (add columns before using them, drop them a release
+# later): a rollback below changes the image, not the database.
+migrated=false
+if [[ -n "$cluster" && -n "$service" ]]; then
+    migrate "$cluster" "$service"
+    migrated=true
+fi
+
+update "$IMAGE" "Deploy $COMMIT"
+
+if ! $migrated; then
+    # First deploy of this environment: the database and the service exist only now.
+    migrate "$(stack_output "$env" cluster_name)" "$(stack_output "$env" service_name)"
+fi
+
+url="$(stack_output "$env" url)"
+log "Smoke test of $url"
+if ! uv run --no-sync python -m tools.delivery.smoke --url "$url" --commit "$COMMIT"; then
+    if [[ -n "$previous" && "$previous" != "$IMAGE" ]]; then
+        log "Smoke test failed: rolling $env back to $previous"
+        update "$previous" "Roll back: $COMMIT failed its smoke test"
+        die "$env failed its smoke test and was rolled back to $previous"
+    fi
+    die "$env failed its smoke test (no earlier image to roll back to)"
+fi
+
+# What the pipeline reports: the environment's address, the image and its commit.
+printf 'url=%s\nIMAGE=%s\nCOMMIT=%s\n' "$url" "$IMAGE" "$COMMIT" >"$ROOT/build/deploy.env"
+log "Inspecting $env"
+make --no-print-directory inspect ENV="$env" REGION="$AWS_REGION"

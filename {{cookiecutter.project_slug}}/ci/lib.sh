@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# Shared by the pipeline scripts in ci/. Sourced, not run.
+# The scripts are the same for GitHub Actions and GitLab CI: the pipeline files only say
+# when each one runs, so both providers deploy in exactly the same way.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+ENVIRONMENTS=(dev staging prod)
+# The image scanner, pinned: a scanner that changes under you can fail or pass builds at random.
+TRIVY_IMAGE="${TRIVY_IMAGE:-aquasec/trivy:0.69.3}"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# require VAR...: stop with the name of the first variable that is not set.
+require() {
+    local name
+    for name in "$@"; do
+        [[ -n "${!name:-}" ]] || die "$name is not set. See README.md, 'Continuous delivery: one-time setup'."
+    done
+}
+
+check_environment() {
+    local env
+    for env in "${ENVIRONMENTS[@]}"; do [[ "$1" == "$env" ]] && return 0; done
+    die "unknown environment '$1': use one of ${ENVIRONMENTS[*]}"
+}
+
+# stack ENV: the stack's name for the CLI. With Pulumi Cloud and an organisation token
+# (PULUMI_ORG set), names are written in full: organisation/project/stack.
+stack() {
+    if [[ -n "${PULUMI_ORG:-}" ]]; then
+        printf '%s/%s/%s\n' "$PULUMI_ORG" "$(sed -n 's/^name: *//p' "$ROOT/infra/Pulumi.yaml")" "$1"
+    else
+        printf '%s\n' "$1"
+    fi
+}
+
+# stack_output ENV NAME: a stack output, or nothing when the stack has never been deployed.
+stack_output() {
+    pulumi stack output "$2" --stack "$(stack "$1")" --cwd "$ROOT/infra" 2>/dev/null || true
+}
+
+# stack_config ENV IMAGE: print the path of a copy of infra/Pulumi.ENV.yaml with `image`
+# set. The pipeline passes the image it built at deploy time; working on a copy keeps the
+# committed stack file free of digests (and your working tree clean after `make deploy`).
+# An empty IMAGE keeps what the environment runs now, so a preview shows only the
+# infrastructure changes.
+stack_config() {
+    local env="$1" image="$2" copy
+    [[ -n "$image" ]] || image="$(stack_output "$env" image)"
+    mkdir -p "$ROOT/build/stack-config"
+    copy="$ROOT/build/stack-config/Pulumi.$env.yaml"
+    cp "$ROOT/infra/Pulumi.$env.yaml" "$copy"
+    if [[ -n "$image" ]]; then
+        pulumi config set image "$image" --stack "$(stack "$env")" --cwd "$ROOT/infra" --config-file "$copy"
+    fi
+    printf '%s\n' "$copy"
+}
+
+# policy_args ENV: the policy pack runs on every preview and update, with the rules of
+# the environment's tier.
+policy_args() {
+    printf '%s\n' --policy-pack "$ROOT/infra/policy" --policy-pack-config "$ROOT/infra/policy/config/$1.json"
+}
