@@ -23,10 +23,11 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 ARCHITECTURE = TEMPLATE / "{{cookiecutter.project_slug}}" / "docs" / "architecture.md"
 BEGIN, END = "<!-- diagram:begin -->", "<!-- diagram:end -->"
 SENTINEL_REGION = "eu-west-2"
+PIPELINE = "{{ '.github/workflows' if cookiecutter.ci_provider == 'github' else '.gitlab-ci.yml' }}"
 
 
 DOCS = TEMPLATE / "{{cookiecutter.project_slug}}" / "docs"
-# Generated blocks that do not depend on the answers: copied back as they are.
+# Generated blocks that do not depend on the answers (but the CI provider's pipeline path).
 STATIC_BLOCKS = [
     ("ksb-analysis.md", ("<!-- ksb-table:begin -->", "<!-- ksb-table:end -->")),
     ("portfolio.md", ("<!-- portfolio:begin -->", "<!-- portfolio:end -->")),
@@ -65,7 +66,10 @@ def refresh_static_docs() -> None:
         for page in ("environments.md", "inspection-checks.md"):
             shutil.copy(project / "docs" / page, DOCS / page)
         for name, markers in STATIC_BLOCKS:
-            block = between((project / "docs" / name).read_text(), markers)
+            # The bake is a GitHub one: links to its workflows become the answer's pipeline.
+            block = between((project / "docs" / name).read_text(), markers).replace(
+                ".github/workflows", PIPELINE
+            )
             template_text = (DOCS / name).read_text()
             (DOCS / name).write_text(template_text.replace(between(template_text, markers), block))
 

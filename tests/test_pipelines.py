@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TOOLS_BIN, bake, run
+from conftest import TOOLS_BIN, bake, run, tool_env
 
 PIPELINES = [
     # Both backends appear on both providers.
@@ -455,3 +455,18 @@ def test_ci_scripts_pass_shellcheck(answers, tmp_path_factory):
     for script in scripts:
         if script != "ci/lib.sh":
             assert os.access(project / script, os.X_OK), f"{script} is not executable"
+
+
+def test_security_scans_pass_on_the_generated_project(shared_env, tmp_path_factory):
+    """`make security` and `make config-scan` are what the pipelines run on every change:
+    a new project must pass them. (`make audit` needs the vulnerability database online:
+    offline pip-audit checks nothing, so it is not run here.)"""
+    reference = shared_env.parents[2]  # the synced reference project (GitHub, trunk)
+    if not (reference / ".git").exists():
+        run(["git", "init", "--quiet"], cwd=reference)
+    run(["git", "add", "--all"], cwd=reference)
+    required_tool("shellcheck")
+    run(["make", "security"], cwd=reference, env=tool_env(), timeout=600)
+    run(["make", "config-scan"], cwd=reference, env=tool_env(), timeout=600)
+    # checkov runs from its own pinned environment (uvx): no project install needed.
+    run(["make", "config-scan"], cwd=baked(tmp_path_factory, GITLAB[0]), env=tool_env(), timeout=600)

@@ -16,19 +16,23 @@ source "$(dirname "$0")/lib.sh"
 env="${1:-}"
 check_environment "$env"
 promote_from=""
-if [[ "${2:-}" == "--promote-from" ]]; then
-    promote_from="${3:-}"
-    check_environment "$promote_from"
-fi
+case "${2:-}" in
+    "") ;;
+    --promote-from)
+        promote_from="${3:-}"
+        check_environment "$promote_from"
+        ;;
+    *) die "unknown option '$2' (use --promote-from ENV)" ;;
+esac
 require AWS_REGION
 cd "$ROOT"
 
-# The commit an image was built from: its registry tag is the commit SHA (or
+# The commit an image was built from, or nothing: its registry tag is the commit SHA (or
 # <sha>-patch-<run> for a weekly refresh build).
 image_commit() {
     aws ecr describe-images --region "$AWS_REGION" --repository-name "$(repository_name "$1")" \
         --image-ids "imageDigest=${1#*@}" --query 'imageDetails[0].imageTags' --output text |
-        tr -s '\t ' '\n' | grep -oE '^[0-9a-f]{40}' | head -n 1
+        tr -s '\t ' '\n' | grep -oE '^[0-9a-f]{40}' | head -n 1 || true
 }
 repository_name() {
     local without_digest="${1%@*}"
@@ -74,8 +78,13 @@ update() {
 # later): a rollback below changes the image, not the database.
 migrated=false
 if [[ -n "$cluster" && -n "$service" ]]; then
-    migrate "$cluster" "$service"
-    migrated=true
+    status=0
+    migrate "$cluster" "$service" || status=$?
+    case "$status" in
+        0) migrated=true ;;
+        3) log "The service does not exist yet: migrations run after pulumi up" ;;
+        *) die "the migrations failed (exit $status): nothing was deployed" ;;
+    esac
 fi
 
 update "$IMAGE" "Deploy $COMMIT"

@@ -3,6 +3,9 @@
 # The scripts are the same for GitHub Actions and GitLab CI: the pipeline files only say
 # when each one runs, so both providers deploy in exactly the same way.
 set -euo pipefail
+# Command substitutions stop at a failure too: config="$(stack_config ...)" must not go on
+# with a copy that lacks the image when `pulumi config set` fails.
+shopt -s inherit_errexit
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT

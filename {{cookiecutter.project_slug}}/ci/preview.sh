@@ -4,14 +4,24 @@
 #
 # Usage: ci/preview.sh ENV              the diff, for people (make preview ENV=...)
 #        ci/preview.sh ENV --json FILE  the preview as JSON, for the pipeline's summary
-#        ci/preview.sh ENV --drift      fail if the environment differs from the code:
-#                                       refresh from AWS first, then expect no changes
+#        ci/preview.sh ENV --drift      fail if AWS differs from the last deploy (drift)
 # Needs AWS credentials (the read-only preview role is enough) and a Pulumi login.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 env="${1:-}"
 check_environment "$env"
+
+if [[ "${2:-}" == "--drift" ]]; then
+    # Drift: someone changed the environment outside the pipeline (the console, the CLI),
+    # or a resource changed by itself; the next deploy would silently undo it. A refresh
+    # preview compares Pulumi's record of the last deploy with what AWS has now and
+    # changes nothing. It does not run the program, so each environment is checked
+    # against its own last deploy, whichever branch this runs on.
+    exec pulumi refresh --stack "$(stack "$env")" --cwd "$ROOT/infra" --preview-only \
+        --expect-no-changes --diff
+fi
+
 config="$(stack_config "$env" "")"
 mapfile -t policy < <(policy_args "$env")
 args=(preview --stack "$(stack "$env")" --cwd "$ROOT/infra" --config-file "$config" "${policy[@]}")
@@ -21,16 +31,13 @@ case "${2:-}" in
     --json)
         output="${3:?--json needs a file name}"
         mkdir -p "$(dirname "$output")"
-        # Keep the JSON even when the preview fails (a policy violation, say): the summary
-        # reports why, instead of a missing environment.
+        # Keep the JSON even when the preview fails (a policy violation, say), and its exit
+        # code beside it: the summary then says why, never "no changes". The streaming form
+        # of the JSON is the one that includes the policy pack's findings.
         status=0
-        pulumi "${args[@]}" --json >"$output" || status=$?
+        PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi "${args[@]}" --json >"$output" || status=$?
+        printf '%s\n' "$status" >"${output%.json}.exitcode"
         exit "$status"
-        ;;
-    --drift)
-        # Someone changed the environment outside the pipeline (the console, the CLI),
-        # or a resource changed on its own: the next deploy would silently undo it.
-        exec pulumi "${args[@]}" --refresh --expect-no-changes --diff
         ;;
     *) die "unknown option '$2' (use --json FILE or --drift)" ;;
 esac

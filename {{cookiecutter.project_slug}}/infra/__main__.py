@@ -3,15 +3,18 @@
 import pulumi
 
 from environment_profile import load_profile
-from stack import build
+from stack import build, require_image_to_deploy
 
 config = pulumi.Config()
+# Set by the pipeline to the image it built or promotes: <image_repository>@sha256:<digest>.
+image = config.get("image")
+require_image_to_deploy(image, preview=pulumi.runtime.is_dry_run())
 outputs = build(
     profile=load_profile(config),
     project=pulumi.get_project(),
     environment=pulumi.get_stack(),
     region=pulumi.Config("aws").require("region"),
-    image=config.get("image"),  # set by the pipeline to the image digest it built
+    image=image,
 )
 for key, value in outputs.items():
     pulumi.export(key, value)

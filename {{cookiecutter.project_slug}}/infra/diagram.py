@@ -134,7 +134,8 @@ def mermaid(arch: Architecture) -> str:
     if arch.db_multi_az and len(arch.zones) > 1:
         lines.append("  data0 -.->|synchronous replication| data1")
     lines += [
-        '  ecr[("ECR image registry<br/>scan on push")]',
+        # Not in the stack's model: the bootstrap creates it, once, for every environment.
+        '  ecr[("ECR image registry (shared, bootstrap)<br/>immutable tags, scan on push")]',
         '  secrets[("Secrets Manager<br/>database credentials")]',
         '  kms[("KMS keys<br/>database, secrets")]',
         f'  cw["CloudWatch<br/>logs, dashboard, {arch.alarms} alarms"]',
@@ -145,7 +146,7 @@ def mermaid(arch: Architecture) -> str:
         "  app0 -.->|JSON logs, metrics| cw",
         "  cw -->|alarm| sns",
         '  repo["Git repository"] -->|push / merge| pipeline["CI/CD pipeline<br/>test, scan, build once"]',
-        "  pipeline -->|image by digest| ecr",
+        "  pipeline -->|push once, deploy by digest| ecr",
         "  pipeline -->|pulumi up, per environment| alb",
         (f'  note["{arch.min_tasks} to {arch.max_tasks} tasks, spread across '
          f'{len(arch.zones)} zones by ECS; autoscaling on CPU and requests"]'),
@@ -225,7 +226,7 @@ def render_png(model: dict, path: Path) -> None:
                         databases.append(RDS("primary" if i == 0 else "standby"))
         if len(databases) == 2:
             databases[0] - Edge(style="dashed", label="replication") - databases[1]
-        ECR("ECR")
+        ECR("ECR (shared, bootstrap)")
         SecretsManager("Secrets Manager") - KMS("KMS")
         Cloudwatch(f"CloudWatch ({arch.alarms} alarms)")
 

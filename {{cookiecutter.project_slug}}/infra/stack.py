@@ -17,12 +17,39 @@ from components.service import Service, ServiceArgs
 from environment_profile import EnvironmentProfile
 
 MANAGED_BY = "pulumi"
+PLACEHOLDER_TAG = "initial"  # no image carries it: a never-deployed stack's preview shows it
 
 
 def required_tags(project: str, environment: str, tier: str) -> dict[str, str]:
     """Tags on every taggable resource: cost reports per environment; the policy pack and
     the inspection of a deployed environment find resources and their tier by them."""
     return {"project": project, "environment": environment, "tier": tier, "managed-by": MANAGED_BY}
+
+
+def image_to_run(project: str, image: str | None, provider: aws.Provider) -> pulumi.Input[str]:
+    """The image the service runs: the `image` config, "<repository url>@sha256:<digest>",
+    which the pipeline sets on every deploy to the digest it built or promotes.
+
+    The registry belongs to the bootstrap and is shared by every environment, so a stack
+    never creates one: it looks the registry up (by the project's name) only to preview a
+    stack that has never been deployed, with a placeholder tag that no image carries."""
+    if image:
+        return image
+    repository = aws.ecr.get_repository_output(
+        name=project, opts=pulumi.InvokeOutputOptions(provider=provider)
+    )
+    return repository.repository_url.apply(lambda url: f"{url}:{PLACEHOLDER_TAG}")
+
+
+def require_image_to_deploy(image: str | None, preview: bool) -> None:
+    """A preview may go without an image; `pulumi up` may not: it would point the service
+    at the placeholder, and its tasks could never start."""
+    if not image and not preview:
+        raise pulumi.RunError(
+            "image: not set. The pipeline sets it to the image it built; by hand, run "
+            "`make deploy ENV=<env> IMAGE=<image_repository>@sha256:<digest>` "
+            "(image_repository is an output of infra/bootstrap)."
+        )
 
 
 def build(
@@ -51,6 +78,7 @@ def build(
     if len(zones) < profile.az_count:
         raise ValueError(f"azCount: {region} has only {len(zones)} zones available")
     prefix = f"{project}-{environment}"
+    image = image_to_run(project, image, provider)
 
     network = Network(
         "network",
@@ -142,7 +170,7 @@ def build(
         "cluster_name": service.cluster.name,
         "service_name": service.service.name,
         "task_family": service.task_definition.family,
-        "repository_url": service.repository.repository_url,
+        "image": image,
         "database_address": database.instance.address,
         "alert_topic_arn": monitoring.topic.arn,
         "tier": profile.tier,

@@ -2,8 +2,9 @@
 
 Runs the real program (stack.build, the same code `pulumi up` runs) for one stack with
 the stack's own Pulumi.<stack>.yaml, under Pulumi's mocks instead of AWS, and records
-every resource: type, logical name, inputs, parent and dependencies. Tests, policy rules,
-the architecture diagram and the environment docs all read this one model.
+every resource (type, logical name, inputs, parent and dependencies) and the stack's
+outputs. Tests, policy rules, the architecture diagram and the environment docs all read
+this one model.
 
     python -m synth prod                      # JSON on stdout
     python -m synth prod --output build/synth/prod.json
@@ -64,7 +65,6 @@ class FakeAws(mocks.Mocks):
             "arnSuffix": f"app/{name}/0123456789abcdef",
             "dnsName": f"{name}.{self.region}.example.internal",
             "domainName": args.inputs.get("domainName", f"{name}.example.internal"),
-            "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{name}",
             "address": f"{name}.example.internal",
             "port": args.inputs.get("port", 5432),
             "keyId": f"key-{name}",
@@ -99,6 +99,15 @@ class FakeAws(mocks.Mocks):
             return {"id": "pl-cloudfront", "name": args.args.get("name")}
         if function == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(policy_document(args.args), sort_keys=True)}
+        if function == "aws:ecr/getRepository:getRepository":
+            # The registry the bootstrap creates, named after the project.
+            name = args.args["name"]
+            return {
+                "name": name,
+                "arn": f"arn:aws:ecr:{self.region}:{ACCOUNT}:repository/{name}",
+                "registryId": ACCOUNT,
+                "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+            }
         return {}
 
 
@@ -179,18 +188,27 @@ def _run(stack: str, image: str | None, overrides: dict[str, str]) -> dict[str, 
     project = project_name()
     config = stack_config(stack) | {f"{project}:{key}": value for key, value in overrides.items()}
     region = config["aws:region"]
+    outputs: dict[str, Any] = {}
 
     def program() -> None:
-        build(
+        declared = build(
             profile=load_profile(pulumi.Config()),
             project=project,
             environment=stack,
             region=region,
             image=image or config.get(f"{project}:image"),
         )
+        # What `pulumi stack output` would show (the pipeline reads some of them).
+        pulumi.Output.from_input(declared).apply(lambda values: outputs.update(plain(values)))
 
     resources = record(project, stack, config, program)
-    return {"project": project, "stack": stack, "region": region, "resources": resources}
+    return {
+        "project": project,
+        "stack": stack,
+        "region": region,
+        "resources": resources,
+        "outputs": outputs,
+    }
 
 
 def synthesize(

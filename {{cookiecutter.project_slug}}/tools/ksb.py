@@ -17,10 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference" / "ksb-st0825.yaml"
 STANDARD_URL = "https://www.instituteforapprenticeships.org/apprenticeship-standards/st0825"
 
+# The pipeline definition: its runs are the evidence for continuous delivery.
+PIPELINE = "{{ '.github/workflows' if cookiecutter.ci_provider == 'github' else '.gitlab-ci.yml' }}"
+
 # Where this repository evidences each project-assessed KSB (paths from the repository root).
 # Point these at your own work as the project grows: the docs check verifies every link.
 EVIDENCE: dict[str, list[str]] = {
-    "K1": ["Makefile", "docs/branching.md"],
+    "K1": [PIPELINE, "Makefile", "docs/branching.md"],
     "K2": ["docs/branching.md", ".pre-commit-config.yaml"],
     "K4": ["docs/project-brief.md", "docs/user-stories.md"],
     "K5": ["docs/threat-model.md", ".pre-commit-config.yaml"],
@@ -29,9 +32,9 @@ EVIDENCE: dict[str, list[str]] = {
     "K10": ["docs/user-stories.md", "app/tests/test_tickets_page.py"],
     "K11": ["infra/components/observability.py", "docs/runbook.md"],
     "K12": ["docs/adr/0001-compute-platform.md", "infra/components/database.py"],
-    "K13": ["Makefile", "infra/preflight.py"],
+    "K13": ["ci", "tools/repo_settings", "tools/delivery"],
     "K14": ["app/tests", "infra/tests"],
-    "K15": ["docs/branching.md", "docs/environments.md"],
+    "K15": ["docs/branching.md", PIPELINE, "docs/environments.md"],
     "K16": ["docs/threat-model.md", "infra/components/database.py"],
     "K17": ["infra/stack.py", "infra/bootstrap/ci_access.py"],
     "K21": ["docs/architecture.md", "docs/user-stories.md"],
@@ -39,12 +42,12 @@ EVIDENCE: dict[str, list[str]] = {
     "S5": ["app/Dockerfile", "infra/components/service.py"],
     "S6": ["infra/components/observability.py", "app/tests/test_observability.py"],
     "S7": ["docs/runbook.md", "infra/components/database.py"],
-    "S9": ["infra/policy/rules.py", ".pre-commit-config.yaml"],
+    "S9": [PIPELINE, "infra/policy/rules.py", ".pre-commit-config.yaml"],
     "S10": ["docs/threat-model.md"],
     "S11": ["docs/runbook.md"],
-    "S12": ["Makefile", "infra/synth.py"],
+    "S12": ["ci", "Makefile", "infra/synth.py"],
     "S14": ["app/tests", "infra/tests/test_policy_rules.py"],
-    "S15": ["docs/branching.md", "docs/environments.md"],
+    "S15": [PIPELINE, "ci/deploy.sh", "tools/delivery"],
     "S17": ["app/src"],
     "S18": ["infra/components", "infra/environment_profile.py"],
     "S19": ["docs/runbook.md", "infra/components/observability.py"],

@@ -1,4 +1,5 @@
-"""The bootstrap stack: state store and secrets key (s3 backend), OIDC provider, CI roles."""
+"""The bootstrap stack: state store and secrets key (s3 backend), the image registry shared
+by every environment, OIDC provider, CI roles."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from ci_access import (
     ENVIRONMENTS,
     PROVIDERS,
     deploy_policy,
-    deploy_subject,
-    preview_subject,
+    deploy_subjects,
+    preview_subjects,
+    publish_policy,
+    publish_subjects,
     trust_policy,
 )
 
@@ -25,7 +28,7 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     """Declare the bootstrap's resources; return the stack outputs."""
     project = config.require("project")
     ci = config.require("ciProvider")
-    repository = config.require("repository")
+    source = config.require("repository")  # the git repository whose pipelines may act
     strategy = config.require("branchingStrategy")
     account_id = aws.get_caller_identity().account_id
     outputs: dict[str, pulumi.Input] = {}
@@ -45,6 +48,9 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
             lambda arns: json.dumps(pulumi_state_policy(*arns))
         )
 
+    repository = image_repository(project)
+    outputs["image_repository"] = repository.repository_url
+
     # AWS no longer checks thumbprints for GitHub's and GitLab's issuers, and pulumi_aws 7
     # no longer requires them: the URL and the audience are enough.
     _, audience = PROVIDERS[ci]
@@ -53,32 +59,46 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     )
     outputs["oidc_provider_arn"] = oidc.arn
 
+    def trusting(subjects: list[str]) -> pulumi.Output[str]:
+        return oidc.arn.apply(lambda arn: json.dumps(trust_policy(ci, arn, subjects)))
+
     for environment in ENVIRONMENTS:
         role = ci_role(
             f"deploy-{environment}",
             f"{project}-deploy-{environment}",
-            f"CI deploys {environment} of {repository}",
-            oidc.arn.apply(
-                lambda arn, env=environment: json.dumps(
-                    trust_policy(ci, arn, deploy_subject(ci, repository, env, strategy))
-                )
-            ),
+            f"CI deploys {environment} of {source}",
+            trusting(deploy_subjects(ci, source, environment, strategy)),
             state_access,
         )
         aws.iam.RolePolicy(
             f"deploy-{environment}",
             role=role.id,
-            policy=json.dumps(deploy_policy(account_id, project)),
+            policy=repository.arn.apply(
+                lambda arn: json.dumps(deploy_policy(account_id, project, arn))
+            ),
         )
         outputs[f"deploy_role_{environment}"] = role.arn
+
+    # Build jobs push images and run no Pulumi: no state access.
+    publish = ci_role(
+        "publish",
+        f"{project}-publish",
+        f"CI builds and pushes the images of {source}",
+        trusting(publish_subjects(ci, source, strategy)),
+        None,
+    )
+    aws.iam.RolePolicy(
+        "publish",
+        role=publish.id,
+        policy=repository.arn.apply(lambda arn: json.dumps(publish_policy(arn))),
+    )
+    outputs["publish_role"] = publish.arn
 
     preview = ci_role(
         "preview",
         f"{project}-preview",
-        f"CI previews changes of {repository} (read only)",
-        oidc.arn.apply(
-            lambda arn: json.dumps(trust_policy(ci, arn, preview_subject(ci, repository)))
-        ),
+        f"CI previews changes and detects drift of {source} (read only)",
+        trusting(preview_subjects(ci, source)),
         state_access,
     )
     aws.iam.RolePolicyAttachment(
@@ -105,6 +125,66 @@ def ci_role(
     if state_access is not None:
         aws.iam.RolePolicy(f"{name}-state", role=role.id, policy=state_access)
     return role
+
+
+def image_repository(project: str) -> aws.ecr.Repository:
+    """The one registry of the project's images. Every environment runs images from it, so
+    an image is built once and promoted by its digest: what staging tested is, byte for
+    byte, what prod runs. It exists before any pipeline runs, so the first build has
+    somewhere to push, and no environment's `pulumi destroy` can take it away."""
+    repository = aws.ecr.Repository(
+        "images",
+        name=project,
+        image_tag_mutability="IMMUTABLE",  # a tag always means the same image
+        image_scanning_configuration={"scan_on_push": True},
+        # AWS's managed key for ECR: encrypted at rest, and nobody needs a KMS permission
+        # to push or pull (a key of our own would need grants for every role).
+        encryption_configurations=[{"encryption_type": "KMS"}],
+        # Deleting the registry must fail while it holds images the environments run.
+        force_delete=False,
+        # The project's, but no one environment's: cost reports show it apart, and an
+        # environment's inspection finds it by following the task definitions' images.
+        tags={"project": project, "environment": "shared"},
+    )
+    aws.ecr.LifecyclePolicy(
+        "images", repository=repository.name, policy=json.dumps(IMAGE_LIFECYCLE)
+    )
+    return repository
+
+
+# Old images go, but enough stay to roll any environment back. Rules apply in priority
+# order, and the rule for any image must come last. Keep the count well above the
+# number of builds between two prod releases: an image that prod runs must not expire.
+KEEP_IMAGES = 100
+UNTAGGED_DAYS = 7
+IMAGE_LIFECYCLE = {
+    "rules": [
+        {
+            # Pipelines push by tag (the commit), so untagged images are leftovers of
+            # failed pushes. The platform images of a multi-platform image are untagged
+            # too, but ECR does not expire them while their image index exists.
+            "rulePriority": 1,
+            "description": f"Expire untagged images after {UNTAGGED_DAYS} days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": UNTAGGED_DAYS,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"Keep the last {KEEP_IMAGES} images (enough to roll back)",
+            "selection": {
+                "tagStatus": "any",
+                "countType": "imageCountMoreThan",
+                "countNumber": KEEP_IMAGES,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+}
 
 
 def secrets_key(project: str) -> tuple[aws.kms.Key, aws.kms.Alias]:

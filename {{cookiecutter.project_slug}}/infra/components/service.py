@@ -1,4 +1,7 @@
-"""The app on ECS Fargate: image registry, cluster, task definition, service, autoscaling.
+"""The app on ECS Fargate: cluster, task definition, service, autoscaling.
+
+The image comes from the project's one registry, which the bootstrap creates and every
+environment shares (see stack.py): built once, promoted by digest.
 
 Tasks run in the private subnets of every zone with no public IP; only the load balancer
 can reach them. Deploys replace tasks one batch at a time while keeping full capacity, and
@@ -29,7 +32,7 @@ class ServiceArgs:
     listeners: list[pulumi.Resource]  # route to the target group; must exist before the service
     target_group_arn_suffix: pulumi.Input[str]
     load_balancer_arn_suffix: pulumi.Input[str]
-    image: str | None  # the image the pipeline built (repository@sha256:digest)
+    image: pulumi.Input[str]  # what the tasks run: <repository url>@sha256:<digest>
     cpu: int
     memory: int
     min_tasks: int
@@ -49,35 +52,6 @@ class Service(pulumi.ComponentResource):
         super().__init__("epa:service:Service", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.repository = aws.ecr.Repository(
-            f"{name}-images",
-            image_tag_mutability="IMMUTABLE",  # a tag always means the same image
-            image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "KMS"}],
-            force_delete=args.environment != "prod",
-            opts=child,
-        )
-        aws.ecr.LifecyclePolicy(
-            f"{name}-images",
-            repository=self.repository.name,
-            policy=json.dumps(
-                {
-                    "rules": [
-                        {
-                            "rulePriority": 1,
-                            "description": "Keep the last 30 images (enough to roll back)",
-                            "selection": {
-                                "tagStatus": "any",
-                                "countType": "imageCountMoreThan",
-                                "countNumber": 30,
-                            },
-                            "action": {"type": "expire"},
-                        }
-                    ]
-                }
-            ),
-            opts=child,
-        )
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[{"name": "containerInsights", "value": "enhanced"}],
@@ -88,7 +62,8 @@ class Service(pulumi.ComponentResource):
         )
 
         # Execution role: used by ECS itself to pull the image, write logs and read the
-        # database secret before the container starts.
+        # database secret before the container starts. AWS's managed policy lets it pull
+        # from the account's repositories, the shared one included.
         execution_role = aws.iam.Role(
             f"{name}-execution",
             path=iam_path(),
@@ -125,11 +100,8 @@ class Service(pulumi.ComponentResource):
         )
 
         region = aws.get_region_output().region
-        # The pipeline deploys with `image` set to the digest it just pushed. Before its
-        # first run there is no image yet: tasks wait for one (and the alarms say so).
-        image = args.image or self.repository.repository_url.apply(lambda url: f"{url}:initial")
         container = pulumi.Output.all(
-            image=image,
+            image=args.image,
             log_group=self.log_group.name,
             region=region,
             db_host=args.db_host,
@@ -262,7 +234,7 @@ class Service(pulumi.ComponentResource):
             {
                 "cluster_name": self.cluster.name,
                 "service_name": self.service.name,
-                "repository_url": self.repository.repository_url,
+                "image": args.image,
             }
         )
 
@@ -276,7 +248,7 @@ class Service(pulumi.ComponentResource):
             "portMappings": [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}],
             "user": "10001:10001",
             "readonlyRootFilesystem": True,  # a compromised process cannot change the image
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108  # nosec B108
             # APP_VERSION and GIT_SHA are baked into the image when it is built (see
             # app/Dockerfile): setting them here could make a task misreport its version.
             "environment": [

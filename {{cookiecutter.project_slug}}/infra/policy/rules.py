@@ -123,7 +123,6 @@ TAGGABLE_TYPES = frozenset(
         "aws:ec2/subnet:Subnet",
         "aws:ec2/vpc:Vpc",
         "aws:ec2/vpcEndpoint:VpcEndpoint",
-        "aws:ecr/repository:Repository",
         "aws:ecs/cluster:Cluster",
         "aws:ecs/service:Service",
         "aws:ecs/taskDefinition:TaskDefinition",

@@ -15,9 +15,15 @@ BOOTSTRAP = Path(__file__).resolve().parents[1] / "bootstrap"
 PROJECT = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())["name"]
 STACK_CONFIG = yaml.safe_load((BOOTSTRAP / "Pulumi.shared.yaml").read_text())["config"]
 ACCOUNT = "123456789012"  # AWS's documentation account
+PROJECT_NAME = STACK_CONFIG[f"{PROJECT}:project"]  # the AWS names' prefix
 ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+REPOSITORY = "aws:ecr/repository:Repository"
 ENVIRONMENTS = ("dev", "staging", "prod")
+GITHUB_SUB = "token.actions.githubusercontent.com:sub"
+GITHUB_AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+GITLAB_AUD = {"gitlab.com:aud": "https://gitlab.com"}
 
 
 class FakeAws(pulumi.runtime.Mocks):
@@ -29,7 +35,12 @@ class FakeAws(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         self.resources.append({"type": args.typ, "name": args.name, "inputs": args.inputs})
         arn = f"arn:aws:{args.typ.split(':')[1].split('/')[0]}::{ACCOUNT}:{args.name}"
-        return f"{args.name}-id", {**args.inputs, "arn": arn, "bucket": args.name}
+        state = {**args.inputs, "arn": arn, "bucket": args.name}
+        if args.typ == REPOSITORY:
+            state["repositoryUrl"] = (
+                f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/{args.inputs['name']}"
+            )
+        return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -79,6 +90,12 @@ def only_statement(policy: dict) -> dict:
     return statement
 
 
+def role_policy(resources: list[dict], name: str) -> dict[str, dict]:
+    """The statements of a role's inline policy, by Sid."""
+    [policy] = [r for r in resources if r["type"] == ROLE_POLICY and r["name"] == name]
+    return {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
+
+
 @pytest.mark.parametrize("strategy", ["trunk", "gitflow"])
 def test_github_roles_trust_one_repository_and_its_environment(bootstrap, strategy):
     resources, _ = bootstrap(
@@ -90,35 +107,152 @@ def test_github_roles_trust_one_repository_and_its_environment(bootstrap, strate
         assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         assert statement["Principal"] == {"Federated": "arn:aws:iam::123456789012:github-oidc"}
         assert statement["Condition"] == {
-            "StringEquals": {
-                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub": f"repo:alex/desk:environment:{env}",
-            }
+            "StringEquals": GITHUB_AUD | {GITHUB_SUB: f"repo:alex/desk:environment:{env}"}
         }
-    assert (
-        only_statement(trust["preview"])["Condition"]["StringEquals"][
-            "token.actions.githubusercontent.com:sub"
-        ]
-        == "repo:alex/desk:pull_request"
-    )
+    # Pull requests preview; the nightly drift job runs in the "drift" environment.
+    assert only_statement(trust["preview"])["Condition"] == {
+        "StringEquals": GITHUB_AUD
+        | {GITHUB_SUB: ["repo:alex/desk:pull_request", "repo:alex/desk:environment:drift"]}
+    }
 
 
 @pytest.mark.parametrize(
     ("strategy", "branches"),
-    [("trunk", ["main", "main", "main"]), ("gitflow", ["develop", "release/*", "main"])],
+    [
+        ("trunk", [["main"], ["main"], ["main"]]),
+        ("gitflow", [["develop"], ["release/*", "hotfix/*"], ["main"]]),
+    ],
 )
-def test_gitlab_roles_trust_the_branch_that_deploys_each_environment(bootstrap, strategy, branches):
+def test_gitlab_roles_trust_the_branches_that_deploy_each_environment(
+    bootstrap, strategy, branches
+):
     resources, _ = bootstrap(
         ciProvider="gitlab", repository="acme/platform/desk", branchingStrategy=strategy
     )
     trust = roles(resources)
-    for env, branch in zip(ENVIRONMENTS, branches, strict=True):
+    for env, env_branches in zip(ENVIRONMENTS, branches, strict=True):
         condition = only_statement(trust[f"deploy-{env}"])["Condition"]
-        subject = f"project_path:acme/platform/desk:ref_type:branch:ref:{branch}"
-        assert condition["StringEquals"]["gitlab.com:aud"] == "https://gitlab.com"
+        subjects = [
+            f"project_path:acme/platform/desk:ref_type:branch:ref:{b}" for b in env_branches
+        ]
         # A wildcard needs StringLike; exact subjects stay exact.
-        operator = "StringLike" if "*" in branch else "StringEquals"
-        assert condition[operator]["gitlab.com:sub"] == subject
+        if any("*" in b for b in env_branches):
+            expected = {"StringEquals": GITLAB_AUD, "StringLike": {"gitlab.com:sub": subjects}}
+        else:
+            expected = {"StringEquals": GITLAB_AUD | {"gitlab.com:sub": subjects[0]}}
+        assert condition == expected
+    # Merge request pipelines run on source branches of any name.
+    assert only_statement(trust["preview"])["Condition"] == {
+        "StringEquals": GITLAB_AUD,
+        "StringLike": {"gitlab.com:sub": "project_path:acme/platform/desk:ref_type:branch:ref:*"},
+    }
+
+
+GITFLOW_BUILDS = ["develop", "release/*", "hotfix/*"]
+
+
+@pytest.mark.parametrize(
+    ("ci", "strategy", "expected"),
+    [
+        ("github", "trunk", {"StringEquals": GITHUB_AUD | {GITHUB_SUB: "repo:alex/desk:ref:refs/heads/main"}}),
+        ("github", "gitflow", {"StringEquals": GITHUB_AUD, "StringLike": {
+            GITHUB_SUB: [f"repo:alex/desk:ref:refs/heads/{b}" for b in GITFLOW_BUILDS]}}),
+        ("gitlab", "trunk", {"StringEquals": GITLAB_AUD | {
+            "gitlab.com:sub": "project_path:alex/desk:ref_type:branch:ref:main"}}),
+        ("gitlab", "gitflow", {"StringEquals": GITLAB_AUD, "StringLike": {
+            "gitlab.com:sub": [f"project_path:alex/desk:ref_type:branch:ref:{b}" for b in GITFLOW_BUILDS]}}),
+    ],
+    ids=["github-trunk", "github-gitflow", "gitlab-trunk", "gitlab-gitflow"],
+)  # fmt: skip
+def test_publish_role_trusts_only_the_branches_that_build(bootstrap, ci, strategy, expected):
+    resources, outputs = bootstrap(
+        ciProvider=ci, repository="alex/desk", branchingStrategy=strategy, stateBackend="s3"
+    )
+    [role] = [r["inputs"] for r in resources if r["type"] == ROLE and r["name"] == "publish"]
+    assert role["name"] == f"{PROJECT_NAME}-publish"
+    assert role["maxSessionDuration"] == 3600
+    statement = only_statement(json.loads(role["assumeRolePolicy"]))
+    assert statement["Principal"] == {"Federated": f"arn:aws:iam::123456789012:{ci}-oidc"}
+    assert statement["Condition"] == expected
+    # Building runs no Pulumi: no access to the state bucket or the secrets key.
+    assert "publish-state" not in {r["name"] for r in resources if r["type"] == ROLE_POLICY}
+    assert outputs["publish_role"] == f"arn:aws:iam::{ACCOUNT}:publish"
+
+
+def test_publish_role_may_push_and_pull_the_shared_repository_only(bootstrap):
+    resources, _ = bootstrap()
+    statements = role_policy(resources, "publish")
+    assert statements == {
+        "LogInToTheRegistry": {
+            "Sid": "LogInToTheRegistry",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",  # the login token has no narrower resource
+        },
+        "PushAndPullThisRepository": {
+            "Sid": "PushAndPullThisRepository",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:DescribeImages",
+                "ecr:DescribeImageScanFindings",
+            ],
+            "Resource": f"arn:aws:ecr::{ACCOUNT}:images",
+        },
+    }
+
+
+def test_one_image_repository_shared_by_every_environment(bootstrap):
+    resources, outputs = bootstrap()
+    [repository] = [r["inputs"] for r in resources if r["type"] == REPOSITORY]
+    assert repository["name"] == PROJECT_NAME  # the stacks look it up by this name
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
+    assert repository["forceDelete"] is False
+    assert repository["tags"] == {"project": PROJECT_NAME, "environment": "shared"}
+    assert (
+        outputs["image_repository"] == f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/{PROJECT_NAME}"
+    )
+
+
+def test_lifecycle_keeps_enough_images_to_roll_back(bootstrap):
+    resources, _ = bootstrap()
+    [lifecycle] = [
+        r["inputs"] for r in resources if r["type"] == "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+    ]
+    assert lifecycle["repository"] == PROJECT_NAME
+    rules = json.loads(lifecycle["policy"])["rules"]
+    by_status = {rule["selection"]["tagStatus"]: rule for rule in rules}
+    assert set(by_status) == {"untagged", "any"}
+    # ECR requires the rule for any image to have the highest priority number.
+    assert by_status["any"]["rulePriority"] == max(rule["rulePriority"] for rule in rules)
+    assert by_status["any"]["selection"]["countType"] == "imageCountMoreThan"
+    assert by_status["any"]["selection"]["countNumber"] >= 50
+    untagged = by_status["untagged"]["selection"]
+    assert (untagged["countType"], untagged["countUnit"]) == ("sinceImagePushed", "days")
+    assert 1 <= untagged["countNumber"] <= 14
+    assert {rule["action"]["type"] for rule in rules} == {"expire"}
+
+
+def test_deploy_roles_only_look_the_registry_up(bootstrap):
+    resources, _ = bootstrap()
+    for env in ENVIRONMENTS:
+        statements = role_policy(resources, f"deploy-{env}")
+        assert not [a for a in statements["StackServices"]["Action"] if a.startswith("ecr:")]
+        registry = statements["LookUpTheImageRepository"]
+        assert registry["Action"] == [
+            "ecr:DescribeRepositories",
+            "ecr:DescribeImages",
+            "ecr:ListTagsForResource",
+        ]
+        assert registry["Resource"] == f"arn:aws:ecr::{ACCOUNT}:images"
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
@@ -130,7 +264,8 @@ def test_oidc_provider_matches_the_ci(bootstrap, ci):
         "gitlab": ("https://gitlab.com", "https://gitlab.com"),
     }[ci]
     assert (oidc["url"], oidc["clientIdLists"]) == (expected[0], [expected[1]])
-    assert {"oidc_provider_arn", "preview_role"} | {
+    # The names the pipelines and the settings tool read.
+    assert {"oidc_provider_arn", "preview_role", "publish_role", "image_repository"} | {
         f"deploy_role_{e}" for e in ENVIRONMENTS
     } <= set(outputs)
 
@@ -140,26 +275,24 @@ def test_no_role_may_do_everything_and_sessions_last_an_hour(bootstrap):
     for resource in resources:
         if resource["type"] == ROLE:
             assert resource["inputs"]["maxSessionDuration"] == 3600
-        if resource["type"] == "aws:iam/rolePolicy:RolePolicy":
+        if resource["type"] == ROLE_POLICY:
             for statement in json.loads(resource["inputs"]["policy"])["Statement"]:
                 actions = statement["Action"]
                 actions = actions if isinstance(actions, list) else [actions]
                 assert "*" not in actions, resource["name"]
                 assert "iam:*" not in actions, resource["name"]
+                # Nobody but an administrator deletes images or changes the registry.
+                assert not [a for a in actions if a.startswith("ecr:") and "Delete" in a]
+                assert "ecr:*" not in actions, resource["name"]
 
 
 def test_iam_rights_stop_at_the_project_role_path(bootstrap):
     resources, _ = bootstrap()
-    [policy] = [
-        r
-        for r in resources
-        if r["name"] == "deploy-prod" and r["type"].endswith("rolePolicy:RolePolicy")
-    ]
-    statements = {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
-    project = STACK_CONFIG[f"{PROJECT}:project"]
-    assert statements["ProjectRolesOnly"]["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/{project}/*"
+    statements = role_policy(resources, "deploy-prod")
+    roles_path = f"arn:aws:iam::{ACCOUNT}:role/{PROJECT_NAME}/*"
+    assert statements["ProjectRolesOnly"]["Resource"] == roles_path
     passing = statements["PassProjectRolesToTheirServices"]
-    assert passing["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/{project}/*"
+    assert passing["Resource"] == roles_path
     assert "ecs-tasks.amazonaws.com" in passing["Condition"]["StringEquals"]["iam:PassedToService"]
 
 

@@ -13,6 +13,8 @@ def test_prod_is_drawn_with_a_box_per_zone_and_its_nat_gateways():
     assert text.count("NAT gateway") == 3
     assert "RDS PostgreSQL primary" in text and "RDS PostgreSQL standby" in text
     assert "2 to 6 tasks, spread across 3 zones" in text
+    # Not in the stack's model, but the tasks pull from it: the bootstrap's shared registry.
+    assert "ECR image registry (shared, bootstrap)" in text
 
 
 def test_same_model_same_text():

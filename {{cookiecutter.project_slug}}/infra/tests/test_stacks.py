@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stack import required_tags
-from synth import stack_config
+import pulumi
+import pytest
+
+import synth
+from stack import require_image_to_deploy, required_tags
+from synth import ACCOUNT, stack_config, synthesize
+from tests.conftest import Model
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -16,6 +21,7 @@ LISTENER = "aws:lb/listener:Listener"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
 MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
+PIPELINE_IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:{'0' * 64}"
 
 
 def subnets(model, tier: str) -> list[dict]:
@@ -266,3 +272,68 @@ def test_every_aws_resource_carries_the_required_tags(model):
 def test_logs_are_kept_for_the_profile_retention(model):
     for group in model.of_type("aws:cloudwatch/logGroup:LogGroup"):
         assert group["inputs"]["retentionInDays"] >= 14, group["name"]
+
+
+def container_image(model) -> str:
+    [container] = json.loads(
+        model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
+    )
+    return container["image"]
+
+
+def test_no_stack_creates_an_image_registry(model):
+    # The registry is the bootstrap's, shared by every environment: built once, promoted.
+    assert not [r["type"] for r in model.resources if r["type"].startswith("aws:ecr/")]
+
+
+def test_tasks_run_the_image_the_pipeline_passes():
+    stack = synthesize("staging", image=PIPELINE_IMAGE)
+    assert container_image(Model(stack)) == PIPELINE_IMAGE
+    assert stack["outputs"]["image"] == PIPELINE_IMAGE
+
+
+def test_a_stack_never_deployed_previews_a_placeholder_from_the_shared_registry(model):
+    region, project = model.data["region"], model.data["project"]
+    placeholder = f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{project}:initial"
+    assert container_image(model) == placeholder
+    assert model.data["outputs"]["image"] == placeholder
+
+
+def test_the_registry_is_looked_up_through_the_stacks_provider(monkeypatch):
+    calls = []
+    answer = synth.FakeAws.call
+
+    def spy(self, args):
+        calls.append((args.token, args.args, args.provider))
+        return answer(self, args)
+
+    monkeypatch.setattr(synth.FakeAws, "call", spy)
+    dev = Model(synthesize("dev"))
+    [(_, args, provider)] = [c for c in calls if c[0] == "aws:ecr/getRepository:getRepository"]
+    assert args["name"] == dev.data["project"]
+    assert provider.startswith(dev.one("pulumi:providers:aws")["urn"] + "::")
+
+
+def test_deploying_needs_an_image_previewing_does_not():
+    require_image_to_deploy(None, preview=True)
+    require_image_to_deploy(PIPELINE_IMAGE, preview=False)
+    with pytest.raises(pulumi.RunError, match="image: not set"):
+        require_image_to_deploy(None, preview=False)
+
+
+def test_outputs_the_pipeline_reads(model):
+    outputs = model.data["outputs"]
+    assert {"url", "cluster_name", "service_name", "image"} <= set(outputs)
+    assert "repository_url" not in outputs  # the registry is the bootstrap's output now
+    assert outputs["image"] == container_image(model)  # what the service runs
+
+
+def test_ecs_can_pull_from_the_shared_registry(model):
+    # AWS's managed execution policy allows pulls from the account's repositories; the
+    # registry lives in the same account as the environments.
+    [attachment] = [
+        r["inputs"]
+        for r in model.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r["name"] == "app-execution"
+    ]
+    assert attachment["policyArn"].endswith(":policy/service-role/AmazonECSTaskExecutionRolePolicy")

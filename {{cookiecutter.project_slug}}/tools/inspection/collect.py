@@ -356,9 +356,20 @@ def collect_rds(session, arns: dict[str, list[str]]) -> dict:
     return {"instances": instances}
 
 
+def image_repository(image: str) -> tuple[str, str] | None:
+    """(registry id, repository name) of an ECR image, such as
+    123456789012.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:... -> ("123456789012", "desk");
+    None for an image from another registry."""
+    host, _, path = image.partition("/")
+    if ".dkr.ecr." not in host or not path:
+        return None
+    return host.split(".", 1)[0], path.split("@", 1)[0].split(":", 1)[0]
+
+
 def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) -> dict:
     """What the tasks run: task definitions (distinct ones), their image repositories and
-    log groups. The tagging API does not list ECR repositories: follow the images."""
+    log groups. The image repository is shared by every environment (the bootstrap tags it
+    environment=shared), so the environment's tags do not find it: follow the images."""
     ecs, ecr, logs = client(session, "ecs"), client(session, "ecr"), client(session, "logs")
     definitions = []
     for arn in sorted({s["task_definition"] for s in services}):
@@ -375,14 +386,15 @@ def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) 
             } for c in definition["containerDefinitions"]],
         })  # fmt: skip
     images = [c["image"] for d in definitions for c in d["containers"]]
-    names = sorted(
-        {i.split("/", 1)[1].split("@")[0].split(":")[0] for i in images if ".dkr.ecr." in i}
-    )
-    repositories = (
-        paginate(ecr, "describe_repositories", "repositories", repositoryNames=names)
-        if names
-        else []
-    )
+    by_registry: dict[str, set[str]] = {}
+    for registry, name in filter(None, map(image_repository, images)):
+        by_registry.setdefault(registry, set()).add(name)
+    repositories = [
+        repository
+        for registry, names in sorted(by_registry.items())
+        for repository in paginate(ecr, "describe_repositories", "repositories",
+                                   registryId=registry, repositoryNames=sorted(names))
+    ]  # fmt: skip
     wanted = {c["log_group"] for d in definitions for c in d["containers"] if c["log_group"]}
     groups = [
         g for g in paginate(logs, "describe_log_groups", "logGroups") if g["logGroupName"] in wanted

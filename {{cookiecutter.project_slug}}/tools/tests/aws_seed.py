@@ -110,8 +110,7 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
                        settings=[{"name": "containerInsights", "value": "enhanced"}])  # fmt: skip
     seed_bucket_guards(s3, f"{project}-access-logs")
     roles = seed_task_roles(project)
-    repository = boto3.client("ecr", region_name=REGION).create_repository(
-        repositoryName=f"{project}-app", imageScanningConfiguration={"scanOnPush": True})["repository"]  # fmt: skip
+    repository = seed_image_repository(project)
     boto3.client("logs", region_name=REGION).create_log_group(logGroupName=f"{project}-app-logs")
     boto3.client("logs", region_name=REGION).put_retention_policy(
         logGroupName=f"{project}-app-logs", retentionInDays=90
@@ -214,6 +213,16 @@ def seed_bucket_guards(s3, bucket: str) -> None:
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))  # fmt: skip
+
+
+def seed_image_repository(project: str) -> dict:
+    """As the bootstrap creates it: one per project, shared by every environment, so its
+    tags name no environment of its own."""
+    return boto3.client("ecr", region_name=REGION).create_repository(
+        repositoryName=project, imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True},
+        encryptionConfiguration={"encryptionType": "KMS"},
+        tags=[{"Key": "project", "Value": project}, {"Key": "environment", "Value": "shared"},
+              {"Key": "managed-by", "Value": "pulumi"}])["repository"]  # fmt: skip
 
 
 def seed_task_roles(project: str) -> dict[str, str]:

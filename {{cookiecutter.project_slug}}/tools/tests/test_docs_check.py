@@ -17,10 +17,10 @@ def project(tmp_path: Path) -> Path:
     """A copy of this project's README and docs to break on purpose."""
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    for folder in ("app", "infra", "tools"):
-        (tmp_path / folder).symlink_to(ROOT / folder)
-    for name in (".pre-commit-config.yaml", "Makefile"):
-        (tmp_path / name).symlink_to(ROOT / name)
+    # Everything else the documents link to (code, pipelines), as it is.
+    for entry in ROOT.iterdir():
+        if entry.name not in ("README.md", "docs"):
+            (tmp_path / entry.name).symlink_to(entry)
     return tmp_path
 
 

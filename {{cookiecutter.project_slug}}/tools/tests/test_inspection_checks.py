@@ -71,10 +71,10 @@ def healthy_prod() -> dict:
                              "secrets": [{"arn": "arn:aws:secretsmanager:eu-west-2:1:secret:rds!db", "rotation": True}]},
         "workload": {
             "task_definitions": [{"arn": "arn:aws:ecs:eu-west-2:1:task-definition/app:3", "containers": [{
-                "name": "app", "image": "1.dkr.ecr.eu-west-2.amazonaws.com/app@sha256:abc",
+                "name": "app", "image": "1.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:abc",
                 "env_names": ["DB_HOST", "ENVIRONMENT"], "secret_names": ["DB_PASSWORD", "DB_USERNAME"],
                 "log_driver": "awslogs", "log_group": "app-logs"}]}],
-            "repositories": [{"name": "app", "scan_on_push": True}],
+            "repositories": [{"name": "desk", "scan_on_push": True}],
             "log_groups": [{"name": "app-logs", "retention_days": 90}],
         },
         "alarms": [

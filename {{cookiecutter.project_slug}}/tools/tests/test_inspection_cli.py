@@ -34,7 +34,7 @@ def aws_server(monkeypatch):
         urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")
     )
     env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,  # pragma: allowlist secret
            "MOTO_ECS_SERVICE_RUNNING": "2", "AWS_MAX_ATTEMPTS": "1"}  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -12,7 +12,9 @@ from tools.inspection.collect import (
     WriteRefused,
     client,
     collect,
+    image_repository,
     read_only_session,
+    tagged_arns,
 )
 from tools.inspection.engine import evaluate
 from tools.inspection.model import Status, tier_defaults
@@ -58,6 +60,35 @@ def test_misconfigured_environment_fails_the_right_checks():
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
             "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only"} <= failed  # fmt: skip
+
+
+def test_the_shared_image_repository_is_found_by_following_the_images():
+    seed()
+    session = read_only_session(REGION)
+    # The registry is tagged environment=shared: the environment's tags do not reach it.
+    assert not [
+        arn for arn in tagged_arns(session, "desk", "prod").get("ecr", []) if "repository/" in arn
+    ]
+    assert collect(session, "desk", "prod")["workload"]["repositories"] == [
+        {"name": "desk", "scan_on_push": True}
+    ]
+    boto3.client("ecr", region_name=REGION).put_image_scanning_configuration(
+        repositoryName="desk", imageScanningConfiguration={"scanOnPush": False}
+    )
+    [scan] = [f for f in evaluate(collect(session, "desk", "prod"), tier_defaults("prod"))
+              if f.check.id == "ecr_scan_on_push"]  # fmt: skip
+    assert (scan.status, scan.resource) == (Status.FAIL, "desk")
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    (f"123456789012.dkr.ecr.{REGION}.amazonaws.com/desk@sha256:{'0' * 64}", ("123456789012", "desk")),
+    (f"123456789012.dkr.ecr.{REGION}.amazonaws.com/desk:initial", ("123456789012", "desk")),
+    (f"210987654321.dkr.ecr.{REGION}.amazonaws.com/team/desk:1", ("210987654321", "team/desk")),
+    ("public.ecr.aws/docker/library/python:3.12", None),
+    ("python:3.12", None),
+])  # fmt: skip
+def test_images_name_their_repository(image, expected):
+    assert image_repository(image) == expected
 
 
 def test_nothing_tagged_is_an_error():

@@ -1,0 +1,258 @@
+"""The repository settings this project needs, as plain data computed from the answers.
+
+Nothing here calls an API: `github.py` and `gitlab.py` read the current state and change
+what differs from this. The values follow the CI/CD contract of the pipelines: job names,
+environments and CI variable names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+# The change pipeline's jobs (their names are the GitHub status check names): they must
+# pass before anything merges. The previews are not required: they need AWS set up first.
+REQUIRED_CHECKS = ("Checks", "Security", "Image")
+# GitLab access levels (protected branches and environments).
+NO_ONE, DEVELOPERS, MAINTAINERS = 0, 30, 40
+ACCESS_NAMES = {
+    NO_ONE: "no one",
+    DEVELOPERS: "developers",
+    MAINTAINERS: "maintainers",
+    60: "admins",
+}
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The cookiecutter answers that shape the settings (tools/repo_settings/project.py)."""
+
+    provider: str  # github | gitlab
+    repository: str  # owner/name (GitLab: group/sub/name)
+    strategy: str  # trunk | gitflow
+    backend: str  # s3 | pulumi-cloud
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A CI variable: repository level, or scoped to one deployment environment."""
+
+    name: str
+    value: str
+    environment: str | None = None
+
+    @property
+    def setting(self) -> str:
+        scope = f" ({self.environment})" if self.environment else ""
+        return f"variable {self.name}{scope}"
+
+
+def long_lived_branches(strategy: str) -> tuple[str, ...]:
+    """main first: it exists once the first commit is pushed; the others branch from it."""
+    return ("main",) if strategy == "trunk" else ("main", "develop")
+
+
+def default_branch(strategy: str) -> str:
+    """Where new work branches from and merges to (gitflow: develop)."""
+    return "main" if strategy == "trunk" else "develop"
+
+
+def deploy_branches(strategy: str) -> dict[str, tuple[str, ...]]:
+    """The branches whose pipelines may deploy each environment."""
+    if strategy == "trunk":
+        return {"dev": ("main",), "staging": ("main",), "prod": ("main",)}
+    return {"dev": ("develop",), "staging": ("release/*", "hotfix/*"), "prod": ("main",)}
+
+
+# ---------------------------------------------------------------- GitHub
+
+
+@dataclass(frozen=True)
+class BranchProtection:
+    """A GitHub branch protection rule. Always: a pull request, strict required checks
+    (the branch must be up to date with the base), stale approvals dismissed by new
+    commits, the rule applies to administrators too, no force pushes, no deletion."""
+
+    branch: str
+    approvals: int
+    linear_history: bool
+    checks: tuple[str, ...] = REQUIRED_CHECKS
+
+    @property
+    def code_owner_reviews(self) -> bool:
+        # A code owner review is an approving review: with no reviewer required there is
+        # nobody else to give it, and requiring it would block every change.
+        return self.approvals > 0
+
+
+@dataclass(frozen=True)
+class GithubEnvironment:
+    """A deployment environment and the branches (name patterns) that may deploy to it."""
+
+    name: str
+    branches: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    repository: str
+    branches: tuple[str, ...]  # long-lived branches; all but the first are created from it
+    default_branch: str
+    protection: tuple[BranchProtection, ...]
+    environments: tuple[GithubEnvironment, ...]
+    # Required reviewers of the prod environment (GitHub logins).
+    reviewers: tuple[str, ...]
+    # No --reviewer given: the reviewer is the owner, which must be a user, not an organisation.
+    reviewers_default: bool
+    variables: tuple[Variable, ...] = ()
+    delete_branch_on_merge: bool = True
+
+
+def github_settings(
+    answers: Answers,
+    *,
+    approvals: int = 1,
+    reviewers: tuple[str, ...] = (),
+    variables: tuple[Variable, ...] = (),
+) -> GithubSettings:
+    branches = long_lived_branches(answers.strategy)
+    # Gitflow merges release and hotfix branches into main and back into develop with
+    # merge commits: a linear history would force squashes that make the two diverge.
+    linear = answers.strategy == "trunk"
+    deploys = deploy_branches(answers.strategy)
+    environments = tuple(GithubEnvironment(env, deploys[env]) for env in ENVIRONMENTS)
+    # The nightly drift job runs in its own environment (its OIDC subject names it); GitHub
+    # runs scheduled workflows on the default branch.
+    environments += (GithubEnvironment("drift", (default_branch(answers.strategy),)),)
+    owner = answers.repository.split("/")[0]
+    return GithubSettings(
+        repository=answers.repository,
+        branches=branches,
+        default_branch=default_branch(answers.strategy),
+        protection=tuple(BranchProtection(b, approvals, linear) for b in branches),
+        environments=environments,
+        reviewers=reviewers or (owner,),
+        reviewers_default=not reviewers,
+        variables=variables,
+    )
+
+
+# ---------------------------------------------------------------- GitLab
+
+
+@dataclass(frozen=True)
+class ProtectedBranch:
+    """Who may push and who may merge (GitLab access levels); force pushes never."""
+
+    name: str
+    push: int
+    merge: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A pipeline schedule, found again by its description. The pipeline reads
+    SCHEDULE_TASK to know which job to run."""
+
+    description: str
+    ref: str
+    cron: str
+    task: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class GitlabSettings:
+    project: str
+    branches: tuple[str, ...]
+    default_branch: str
+    protected_branches: tuple[ProtectedBranch, ...]
+    environments: tuple[str, ...]
+    schedules: tuple[Schedule, ...]
+    variables: tuple[Variable, ...] = ()
+    protected_environment: str = "prod"
+    approvals: int = 1
+    merge_only_if_pipeline_succeeds: bool = True
+    remove_source_branch_after_merge: bool = True
+
+
+def gitlab_protected_branches(strategy: str) -> tuple[ProtectedBranch, ...]:
+    """GitLab's OIDC token names the branch, not the environment, so the deploy roles
+    (infra/bootstrap/ci_access.py) trust branch names: whoever can push to a deploying
+    branch can deploy. Every branch that deploys MUST therefore be protected. main (and
+    develop) take changes only through merge requests; release/* and hotfix/* branches
+    are cut and fixed by maintainers."""
+    if strategy == "trunk":
+        return (ProtectedBranch("main", NO_ONE, MAINTAINERS),)
+    return (
+        ProtectedBranch("main", NO_ONE, MAINTAINERS),
+        ProtectedBranch("develop", NO_ONE, MAINTAINERS),
+        ProtectedBranch("release/*", MAINTAINERS, MAINTAINERS),
+        ProtectedBranch("hotfix/*", MAINTAINERS, MAINTAINERS),
+    )
+
+
+def gitlab_schedules(strategy: str) -> tuple[Schedule, ...]:
+    """Trunk: both on main. Gitflow: the weekly refresh is a change like any other, so it
+    enters where changes enter (develop) and reaches staging and prod with the next
+    release; main never rebuilds, it promotes what staging ran. Drift detection runs on
+    main, the code prod runs: drift in prod is what matters most."""
+    refresh_ref = "main" if strategy == "trunk" else "develop"
+    return (
+        Schedule("weekly refresh", refresh_ref, "0 5 * * 1", "refresh"),
+        Schedule("nightly drift detection", "main", "0 4 * * *", "drift"),
+    )
+
+
+def gitlab_settings(answers: Answers, *, variables: tuple[Variable, ...] = ()) -> GitlabSettings:
+    return GitlabSettings(
+        project=answers.repository,
+        branches=long_lived_branches(answers.strategy),
+        default_branch=default_branch(answers.strategy),
+        protected_branches=gitlab_protected_branches(answers.strategy),
+        environments=ENVIRONMENTS,
+        schedules=gitlab_schedules(answers.strategy),
+        variables=variables,
+    )
+
+
+# ---------------------------------------------------------------- CI variables
+
+
+class BootstrapError(ValueError):
+    """The bootstrap outputs cannot give the CI variables (missing or wrong values)."""
+
+
+# CI variable <- output of the bootstrap stack (`pulumi stack output --json` in infra/bootstrap).
+REPOSITORY_VARIABLES = {
+    "AWS_PUBLISH_ROLE_ARN": "publish_role",
+    "AWS_PREVIEW_ROLE_ARN": "preview_role",
+    "IMAGE_REPOSITORY": "image_repository",
+}
+
+
+def ci_variables(outputs: dict, backend: str, pulumi_org: str | None) -> tuple[Variable, ...]:
+    """The pipelines' CI variables: role ARNs and the registry, none of them secret (only
+    this repository's pipelines can assume the roles)."""
+    wanted = dict(REPOSITORY_VARIABLES)
+    if backend == "s3":
+        wanted["PULUMI_BACKEND_URL"] = "pulumi_login"
+    scoped = {env: f"deploy_role_{env}" for env in ENVIRONMENTS}
+    needed = [*wanted.values(), *scoped.values()]
+    missing = [
+        name for name in needed if not isinstance(outputs.get(name), str) or not outputs[name]
+    ]
+    if missing:
+        raise BootstrapError(
+            f"the bootstrap outputs lack {', '.join(missing)}: run `pulumi up` in infra/bootstrap, "
+            "then `pulumi stack output --json` again"
+        )
+    if backend == "pulumi-cloud" and not pulumi_org:
+        raise BootstrapError(
+            "the pulumi-cloud backend needs the Pulumi Cloud organisation: make protect PULUMI_ORG=<org>"
+        )
+    variables = [Variable(name, outputs[output]) for name, output in wanted.items()]
+    if backend == "pulumi-cloud":
+        variables.append(Variable("PULUMI_ORG", str(pulumi_org)))
+    variables += [Variable("AWS_DEPLOY_ROLE_ARN", outputs[o], env) for env, o in scoped.items()]
+    return tuple(variables)
