@@ -182,7 +182,8 @@ Next steps:
   git add . && git commit -m "Generate project from template"
   make run       # the service on http://127.0.0.1:8000
 
-Then read README.md and push the repository to {host}.
+Then push the repository to {host} and follow README.md, "Continuous delivery:
+one-time setup", to your first deploy.
 """
 
 
