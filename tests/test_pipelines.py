@@ -470,3 +470,45 @@ def test_security_scans_pass_on_the_generated_project(shared_env, tmp_path_facto
     run(["make", "config-scan"], cwd=reference, env=tool_env(), timeout=600)
     # checkov runs from its own pinned environment (uvx): no project install needed.
     run(["make", "config-scan"], cwd=baked(tmp_path_factory, GITLAB[0]), env=tool_env(), timeout=600)
+
+
+BOOTSTRAP_OUTPUT = re.compile(r'outputs\[(?:f?"([a-z_]+)(?:\{environment\})?")\]')
+
+
+@pytest.mark.parametrize("answers", PIPELINES, ids=ids(PIPELINES))
+def test_ci_variables_agree_between_bootstrap_settings_tool_and_pipelines(
+    answers, tmp_path_factory, shared_env
+):
+    """The bootstrap exports what `make protect` turns into CI variables, and those are
+    exactly the variables the pipelines read: a renamed output or variable fails here,
+    not in a first real deploy."""
+    project = baked(tmp_path_factory, answers)
+    program = (project / "infra/bootstrap/program.py").read_text()
+    exported = set(BOOTSTRAP_OUTPUT.findall(program))
+    assert "deploy_role_" in exported  # one per environment: outputs[f"deploy_role_{environment}"]
+    exported |= {f"deploy_role_{env}" for env in ENVIRONMENTS}
+    outputs = {name: f"value-of-{name}" for name in exported}
+    script = (
+        "import json, sys\n"
+        "from tools.repo_settings.desired import ci_variables\n"
+        "outputs = json.loads(sys.argv[1])\n"
+        "variables = ci_variables(outputs, sys.argv[2], 'acme')\n"
+        "print(json.dumps(sorted({v.name for v in variables})))\n"
+    )
+    result = run([str(shared_env), "-c", script, json.dumps(outputs), answers["pulumi_backend"]],
+                 cwd=project, env=tool_env(PYTHONPATH=str(project)))  # fmt: skip
+    set_by_tool = set(json.loads(result.stdout))
+    if answers["ci_provider"] == "github":
+        text = "".join(p.read_text() for p in (project / ".github/workflows").glob("*.yml"))
+        read_by_pipelines = set(re.findall(r"\bvars\.([A-Z_]+)", text))
+    else:
+        text = (project / ".gitlab-ci.yml").read_text()
+        text += "".join(p.read_text() for p in (project / "ci").glob("*.sh"))
+        read_by_pipelines = {name for name in set_by_tool if re.search(rf"\$\{{?{name}\b", text)}
+        # The Pulumi CLI reads its state store's address from the environment by itself.
+        read_by_pipelines |= {"PULUMI_BACKEND_URL"} & set_by_tool
+        assert "PULUMI_BACKEND_URL" not in text or answers["pulumi_backend"] == "s3"
+    assert set_by_tool == read_by_pipelines
+    expected = {"AWS_PUBLISH_ROLE_ARN", "AWS_PREVIEW_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "IMAGE_REPOSITORY"}
+    backend = "PULUMI_BACKEND_URL" if answers["pulumi_backend"] == "s3" else "PULUMI_ORG"
+    assert set_by_tool == expected | {backend}
