@@ -124,10 +124,16 @@ def aws():
     if args[:2] == ["ecr", "get-login-password"]:
         print("fake-password")
         return 0
-    if args[:2] != ["ecr", "describe-images"]:
+    if args[:2] not in (["ecr", "describe-images"], ["ecr", "batch-get-image"], ["ecr", "put-image"]):
         return fail("unexpected call", 2)
     if option("--repository-name") != world["repository_name"]:
         return fail("RepositoryNotFoundException", 254)
+    if args[1] == "put-image":  # a new tag for an image already there (found by manifest)
+        digest = json.loads(option("--image-manifest"))["digest"]
+        image = next(i for i in world["images"] if i["digest"] == digest)
+        image["tags"].append(option("--image-tag"))
+        save()
+        return 0
     kind, _, wanted = option("--image-ids").partition("=")
     for image in world["images"]:
         if wanted == image["digest"] if kind == "imageDigest" else wanted in image["tags"]:
@@ -136,6 +142,8 @@ def aws():
                 print(image["digest"])
             elif query == "imageDetails[0].imageTags":
                 print("\t".join(image["tags"]) or "None")
+            elif query == "images[0].imageManifest":
+                print(json.dumps({"mediaType": "manifest", "digest": image["digest"]}))
             else:
                 return fail(f"unexpected query {query}", 2)
             return 0
@@ -295,6 +303,10 @@ class CI:
     def read(self, relative: str) -> str:
         return (self.project / relative).read_text()
 
+    def world_now(self) -> dict:
+        """The world as the fakes left it (pushes and tags change it)."""
+        return json.loads((self.fakes / "world.json").read_text())
+
 
 def option(argv: list[str], name: str) -> str:
     assert name in argv, f"{name} missing from {argv}"
@@ -401,6 +413,37 @@ def test_failed_smoke_test_without_a_previous_image_fails_without_rollback(ci):
     assert ci.steps() == ["up", "migrate", "smoke"]
     assert "dev failed its smoke test (no earlier image to roll back to)" in result.stderr
     assert not (ci.project / "build/deploy.env").exists()
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_only_a_successful_prod_deploy_tags_the_image_for_keeping(ci, env):
+    """The registry keeps `prod-` tagged images whatever the build count: prod can always
+    start new tasks and roll back."""
+    ci.deployed(env, OLD)
+    ci.world["images"] = [{"digest": NEW.split("@")[1], "tags": [COMMIT]}]
+
+    result = ci.run("deploy.sh", env, IMAGE=NEW, COMMIT=COMMIT)
+
+    assert result.returncode == 0, result.stderr
+    tags = ci.world_now()["images"][0]["tags"]
+    if env == "prod":
+        assert len(tags) == 2 and tags[1].startswith("prod-20")
+        put = next(c["argv"] for c in ci.calls("aws") if c["argv"][1] == "put-image")
+        assert json.loads(option(put, "--image-manifest"))["digest"] == NEW.split("@")[1]
+    else:
+        assert tags == [COMMIT]
+        assert not [c for c in ci.calls("aws") if c["argv"][1] == "put-image"]
+
+
+def test_a_rolled_back_prod_deploy_tags_nothing(ci):
+    ci.deployed("prod", OLD)
+    ci.world["images"] = [{"digest": NEW.split("@")[1], "tags": [COMMIT]}]
+    ci.world["exit"]["smoke"] = 1
+
+    result = ci.run("deploy.sh", "prod", IMAGE=NEW, COMMIT=COMMIT)
+
+    assert result.returncode != 0
+    assert ci.world_now()["images"][0]["tags"] == [COMMIT]
 
 
 def test_outputs_without_a_service_migrate_after_the_update(ci):

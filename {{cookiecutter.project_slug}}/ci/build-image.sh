@@ -58,6 +58,8 @@ build_args=(
     --build-arg "GIT_SHA=$COMMIT_SHA"
     --build-arg "APP_VERSION=$tag"
     --label "org.opencontainers.image.revision=$COMMIT_SHA"
+    # One plain image manifest (no attestation index): its digest is what ECS pulls.
+    --provenance=false
     --tag "$repository:$tag"
 )
 if $refresh; then build_args+=(--pull --no-cache); fi

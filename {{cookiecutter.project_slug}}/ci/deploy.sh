@@ -3,7 +3,8 @@
 #   1. database migrations, as a one-off task with the new image (before it takes traffic)
 #   2. pulumi up, with the policy pack
 #   3. smoke test: /version must report this commit; if not, roll back to the previous image
-#   4. inspection of the deployed environment (reports/inspection/: evidence for the EPA)
+#   4. prod only: tag the image `prod-<time>`, so the registry keeps it
+#   5. inspection of the deployed environment (reports/inspection/: evidence for the EPA)
 #
 # Usage: ci/deploy.sh ENV        with IMAGE and COMMIT from build/image.env
 #        ci/deploy.sh prod --promote-from staging
@@ -103,6 +104,18 @@ if ! uv run --no-sync python -m tools.delivery.smoke --url "$url" --commit "$COM
         die "$env failed its smoke test and was rolled back to $previous"
     fi
     die "$env failed its smoke test (no earlier image to roll back to)"
+fi
+
+# The registry keeps the images prod ran (lifecycle rule for `prod-` tags), so prod can
+# always start new tasks and roll back, however many builds follow.
+if [[ "$env" == prod ]]; then
+    tag="prod-$(date -u +%Y%m%dT%H%M%SZ)"
+    log "Tagging $IMAGE as $tag"
+    repository="$(repository_name "$IMAGE")"
+    manifest="$(aws ecr batch-get-image --region "$AWS_REGION" --repository-name "$repository" \
+        --image-ids "imageDigest=${IMAGE#*@}" --query 'images[0].imageManifest' --output text)"
+    aws ecr put-image --region "$AWS_REGION" --repository-name "$repository" \
+        --image-tag "$tag" --image-manifest "$manifest" >/dev/null
 fi
 
 # What the pipeline reports: the environment's address, the image and its commit.

@@ -119,9 +119,9 @@ SERVICE_LINKED_ROLES = [
 ]
 
 
-def deploy_policy(account_id: str, project: str, repository_arn: str) -> dict:
+def deploy_policy(account_id: str, project: str, repository_arn: str, environment: str) -> dict:
     roles = f"arn:aws:iam::{account_id}:role/{project}/*"
-    return {
+    policy = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -192,6 +192,19 @@ def deploy_policy(account_id: str, project: str, repository_arn: str) -> dict:
             },
         ],
     }
+    if environment == "prod":
+        # After a successful prod deploy the pipeline tags the image `prod-<time>` (the
+        # same manifest put again under a new tag; tags stay immutable): the registry's
+        # lifecycle then keeps it, however many builds follow.
+        policy["Statement"].append(
+            {
+                "Sid": "TagWhatProdRuns",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
+                "Resource": repository_arn,
+            }
+        )
+    return policy
 
 
 # What a build job does with the registry: log in, push the image's layers and manifest,

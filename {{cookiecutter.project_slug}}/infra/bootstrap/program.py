@@ -74,7 +74,9 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
             f"deploy-{environment}",
             role=role.id,
             policy=repository.arn.apply(
-                lambda arn: json.dumps(deploy_policy(account_id, project, arn))
+                lambda arn, env=environment: json.dumps(
+                    deploy_policy(account_id, project, arn, env)
+                )
             ),
         )
         outputs[f"deploy_role_{environment}"] = role.arn
@@ -153,17 +155,31 @@ def image_repository(project: str) -> aws.ecr.Repository:
 
 
 # Old images go, but enough stay to roll any environment back. Rules apply in priority
-# order, and the rule for any image must come last. Keep the count well above the
-# number of builds between two prod releases: an image that prod runs must not expire.
+# order; an image a rule selects is never expired by a later one, and the rule for any
+# image must come last. Every image prod has run carries a `prod-` tag (ci/deploy.sh adds
+# it): they are kept apart from the build count, so however many builds follow a release,
+# prod can still start new tasks and roll back.
+KEEP_PROD_IMAGES = 20
 KEEP_IMAGES = 100
 UNTAGGED_DAYS = 7
+PROD_TAG_PREFIX = "prod-"
 IMAGE_LIFECYCLE = {
     "rules": [
         {
-            # Pipelines push by tag (the commit), so untagged images are leftovers of
-            # failed pushes. The platform images of a multi-platform image are untagged
-            # too, but ECR does not expire them while their image index exists.
             "rulePriority": 1,
+            "description": f"Keep the last {KEEP_PROD_IMAGES} images prod ran",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [PROD_TAG_PREFIX],
+                "countType": "imageCountMoreThan",
+                "countNumber": KEEP_PROD_IMAGES,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            # Pipelines push single-platform images by tag (the commit), so untagged
+            # images are leftovers of failed pushes.
+            "rulePriority": 2,
             "description": f"Expire untagged images after {UNTAGGED_DAYS} days",
             "selection": {
                 "tagStatus": "untagged",
@@ -174,7 +190,7 @@ IMAGE_LIFECYCLE = {
             "action": {"type": "expire"},
         },
         {
-            "rulePriority": 2,
+            "rulePriority": 3,
             "description": f"Keep the last {KEEP_IMAGES} images (enough to roll back)",
             "selection": {
                 "tagStatus": "any",

@@ -90,6 +90,10 @@ def only_statement(policy: dict) -> dict:
     return statement
 
 
+def always_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
 def role_policy(resources: list[dict], name: str) -> dict[str, dict]:
     """The statements of a role's inline policy, by Sid."""
     [policy] = [r for r in resources if r["type"] == ROLE_POLICY and r["name"] == name]
@@ -230,7 +234,12 @@ def test_lifecycle_keeps_enough_images_to_roll_back(bootstrap):
     assert lifecycle["repository"] == PROJECT_NAME
     rules = json.loads(lifecycle["policy"])["rules"]
     by_status = {rule["selection"]["tagStatus"]: rule for rule in rules}
-    assert set(by_status) == {"untagged", "any"}
+    assert set(by_status) == {"tagged", "untagged", "any"}
+    # Images prod ran come first: no later rule (the build count) can expire them.
+    prod = by_status["tagged"]
+    assert prod["rulePriority"] == 1
+    assert prod["selection"]["tagPrefixList"] == ["prod-"]
+    assert prod["selection"]["countNumber"] >= 10
     # ECR requires the rule for any image to have the highest priority number.
     assert by_status["any"]["rulePriority"] == max(rule["rulePriority"] for rule in rules)
     assert by_status["any"]["selection"]["countType"] == "imageCountMoreThan"
@@ -253,6 +262,15 @@ def test_deploy_roles_only_look_the_registry_up(bootstrap):
             "ecr:ListTagsForResource",
         ]
         assert registry["Resource"] == f"arn:aws:ecr::{ACCOUNT}:images"
+        # Only prod's role may tag an image (as one prod ran); no role may push layers.
+        tagging = statements.get("TagWhatProdRuns")
+        if env == "prod":
+            assert tagging["Action"] == ["ecr:BatchGetImage", "ecr:PutImage"]
+            assert tagging["Resource"] == f"arn:aws:ecr::{ACCOUNT}:images"
+        else:
+            assert tagging is None
+        actions = {a for st in statements.values() for a in always_list(st["Action"])}
+        assert not {"ecr:UploadLayerPart", "ecr:CompleteLayerUpload"} & actions
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
