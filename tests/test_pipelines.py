@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -388,6 +389,11 @@ def test_gitlab_delivery_builds_once_and_promotes_the_same_digest(gitlab):
     assert build["artifacts"]["reports"]["dotenv"] == "build/image.env"  # IMAGE, COMMIT
     assert build["variables"]["AWS_ROLE_ARN"] == "$AWS_PUBLISH_ROLE_ARN"
     assert any("ci/build-image.sh" in line for line in build["script"])
+    # OIDC token file and the Docker tools, from the shared blocks (YAML anchors).
+    assert list(flatten(build["before_script"])) == [
+        *ci[".docker"]["before_script"],
+        *ci[".aws"]["before_script"],
+    ]
     deploy = ci[".deploy"]
     assert deploy["variables"]["AWS_ROLE_ARN"] == "$AWS_DEPLOY_ROLE_ARN"
     assert deploy["interruptible"] is False
@@ -427,6 +433,15 @@ def test_gitlab_keyless_access_matches_the_bootstrap(gitlab):
     assert ("pulumi login --oidc-token" in text) is cloud
 
 
+def flatten(lines: list) -> Iterator[str]:
+    """GitLab flattens nested lists of commands (what YAML anchors produce)."""
+    for line in lines:
+        if isinstance(line, list):
+            yield from flatten(line)
+        else:
+            yield line
+
+
 def test_gitlab_scripts_pass_shellcheck(gitlab, tmp_path):
     project, _ = gitlab
     ci = gitlab_ci(project)
@@ -435,7 +450,7 @@ def test_gitlab_scripts_pass_shellcheck(gitlab, tmp_path):
         if not isinstance(job, dict):
             continue
         for part in ("before_script", "script"):
-            lines = [line for line in job.get(part, []) if isinstance(line, str)]
+            lines = list(flatten(job.get(part, [])))
             if lines:
                 snippets[f"{name}-{part}"] = "\n".join(lines)
     assert "deploy:dev-script" not in snippets  # deploy jobs inherit .deploy's script
@@ -467,9 +482,13 @@ def test_security_scans_pass_on_the_generated_project(shared_env, tmp_path_facto
     run(["git", "add", "--all"], cwd=reference)
     required_tool("shellcheck")
     run(["make", "security"], cwd=reference, env=tool_env(), timeout=600)
-    run(["make", "config-scan"], cwd=reference, env=tool_env(), timeout=600)
-    # checkov runs from its own pinned environment (uvx): no project install needed.
-    run(["make", "config-scan"], cwd=baked(tmp_path_factory, GITLAB[0]), env=tool_env(), timeout=600)
+    # checkov runs from its own pinned environment (uvx): no project install needed. A file it
+    # cannot parse is skipped in silence, so check that each pipeline file was scanned.
+    for project, framework in ((reference, "github_actions"),
+                               (baked(tmp_path_factory, GITLAB[0]), "gitlab_ci")):  # fmt: skip
+        scan = run(["make", "config-scan"], cwd=project, env=tool_env(), timeout=600)
+        for scanned in ("dockerfile", framework):
+            assert f"{scanned} scan results:" in scan.stdout, scan.stdout[-2000:]
 
 
 BOOTSTRAP_OUTPUT = re.compile(r'outputs\[(?:f?"([a-z_]+)(?:\{environment\})?")\]')
