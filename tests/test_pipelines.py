@@ -411,8 +411,9 @@ def test_gitlab_delivery_builds_once_and_promotes_the_same_digest(gitlab):
     assert ci["release"]["needs"] == ["deploy:prod"]
     if answers["branching_strategy"] == "trunk":
         assert ci["deploy:dev"]["needs"] == ["build"]
-        assert ci["deploy:staging"]["needs"] == ["build", "deploy:dev"]
-        assert prod["needs"] == ["build", "deploy:staging"]
+        # In order, with the image from build only (not the URL of the environment before).
+        assert ci["deploy:staging"]["needs"] == ["build", {"job": "deploy:dev", "artifacts": False}]
+        assert prod["needs"] == ["build", {"job": "deploy:staging", "artifacts": False}]
     else:
         assert ci["deploy:dev"]["needs"] == ["build"]
         assert ci["deploy:staging"]["needs"] == ["build"]
