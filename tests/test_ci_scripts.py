@@ -85,10 +85,10 @@ def pulumi():
     outputs = world["outputs"]
     if args[:2] == ["stack", "output"]:
         record()
-        value = outputs.get(stack, {}).get(args[2])
-        if value is None:
-            return fail(f"stack {stack} has no output {args[2]}", 255)
-        print(value)
+        if exits.get("output"):
+            return fail("error: could not read the stack (no login?)", exits["output"])
+        assert "--json" in args
+        print(json.dumps(outputs.get(stack, {})))  # a never-deployed stack has none: {}
         return 0
     if args[:2] == ["config", "set"]:
         record()
@@ -456,6 +456,19 @@ def test_outputs_without_a_service_migrate_after_the_update(ci):
 
     assert result.returncode == 0, result.stderr
     assert ci.steps() == ["migrate", "up", "migrate", "smoke", "inspect"]
+
+
+def test_a_stack_that_cannot_be_read_stops_the_deploy(ci):
+    """Unreadable outputs must not pass for "never deployed": that would skip the
+    migrations before the update and the rollback after it."""
+    ci.deployed("dev", OLD)
+    ci.world["exit"]["output"] = 255
+
+    result = ci.run("deploy.sh", "dev", IMAGE=NEW, COMMIT=COMMIT)
+
+    assert result.returncode != 0
+    assert "could not read the stack" in result.stderr
+    assert ci.steps() == []
 
 
 def test_failed_migration_stops_before_the_update(ci):

@@ -71,6 +71,23 @@ def workflows(project: Path) -> dict[str, dict]:
     }
 
 
+COMPOSITE = ".github/actions/pulumi-aws/action.yml"  # what every Pulumi job sets up first
+
+
+def composite(project: Path) -> dict:
+    return yaml.safe_load((project / COMPOSITE).read_text())
+
+
+def all_steps(project: Path):
+    """(where, step) for every step: the workflows' jobs and the composite action."""
+    for name, workflow in workflows(project).items():
+        for job_id, job in workflow["jobs"].items():
+            for index, step in enumerate(job.get("steps", [])):
+                yield f"{name}-{job_id}-{index}", step
+    for index, step in enumerate(composite(project)["runs"]["steps"]):
+        yield f"pulumi-aws-{index}", step
+
+
 def triggers(workflow: dict) -> dict:
     # PyYAML reads the key `on` as the boolean True (YAML 1.1).
     return workflow.get("on", workflow.get(True))
@@ -107,21 +124,22 @@ def test_github_workflows_match_the_schema(github):
     assert len(files) == 4
     run([str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
          *files], cwd=project)  # fmt: skip
+    run([str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions",
+         COMPOSITE], cwd=project)  # fmt: skip
 
 
 def test_github_workflows_have_no_zizmor_findings(github):
     project, _ = github
     run([str(TOOLS_BIN / "zizmor"), "--offline", "--no-progress", "--min-severity", "low",
-         "--min-confidence", "medium", ".github/workflows"], cwd=project)  # fmt: skip
+         "--min-confidence", "medium", ".github"], cwd=project)  # fmt: skip
 
 
 def test_github_actions_are_pinned_to_commits(github):
     project, _ = github
-    for name, workflow in workflows(project).items():
-        for job in workflow["jobs"].values():
-            for step in job.get("steps", []):
-                if "uses" in step:
-                    assert PINNED.match(step["uses"]), f"{name}: {step['uses']} is not pinned"
+    for where, step in all_steps(project):
+        uses = step.get("uses", "")
+        if uses and not uses.startswith("./"):  # ./: this repository's own action
+            assert PINNED.match(uses), f"{where}: {uses} is not pinned"
 
 
 def test_github_permissions_are_minimal(github):
@@ -175,10 +193,25 @@ def test_github_change_pipeline(github):
 
 
 def uses_role(job: dict, variable: str) -> bool:
+    """The job assumes this role: directly, or through the composite action."""
+    wanted = f"${{{{ vars.{variable} }}}}"
     return any(
-        step.get("with", {}).get("role-to-assume") == f"${{{{ vars.{variable} }}}}"
+        step.get("with", {}).get("role-to-assume") == wanted
+        or (step.get("uses") == "./" + COMPOSITE.rsplit("/", 1)[0] and step["with"]["role"] == wanted)
         for step in job.get("steps", [])
     )
+
+
+def test_github_composite_action_sets_up_pulumi_and_the_role(github):
+    project, answers = github
+    steps = composite(project)["runs"]["steps"]
+    assert [s.get("run") for s in steps if "run" in s] == ["uv sync --locked"]
+    aws = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
+    assert aws["with"]["role-to-assume"] == "${{ inputs.role }}"
+    pulumi = next(s for s in steps if s.get("uses", "").startswith("pulumi/actions@"))
+    assert set(pulumi["with"]) == {"pulumi-version"}  # installs the CLI, runs nothing
+    login = [s for s in steps if s.get("uses", "").startswith("pulumi/auth-actions@")]
+    assert bool(login) is (answers["pulumi_backend"] == "pulumi-cloud")
 
 
 def test_github_delivery_builds_once_and_promotes_the_same_digest(github):
@@ -230,7 +263,8 @@ def test_github_deploy_job_is_gated_and_serialised_per_environment(github):
     }
     assert uses_role(job, "AWS_DEPLOY_ROLE_ARN")
     steps = " ".join(s.get("run", "") for s in job["steps"])
-    assert "uv sync --locked" in steps and "ci/deploy.sh" in steps
+    # The locked environment comes with the composite action (its own test checks it).
+    assert "ci/deploy.sh" in steps
     uploads = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "reports/inspection/"
     assert uploads[0]["if"] == "always()"
@@ -252,7 +286,7 @@ def test_github_drift_detection(github):
 
 def test_github_login_matches_the_pulumi_backend(github):
     project, answers = github
-    text = "".join(p.read_text() for p in (project / ".github/workflows").glob("*.yml"))
+    text = "".join(p.read_text() for p in (project / ".github").rglob("*.yml"))
     cloud = answers["pulumi_backend"] == "pulumi-cloud"
     assert ("pulumi/auth-actions@" in text) is cloud
     assert ("PULUMI_BACKEND_URL" in text) is not cloud
@@ -261,14 +295,12 @@ def test_github_login_matches_the_pulumi_backend(github):
 
 def test_github_run_steps_pass_shellcheck(github, tmp_path):
     project, _ = github
-    snippets = {}
-    for name, workflow in workflows(project).items():
-        for job_id, job in workflow["jobs"].items():
-            for index, step in enumerate(job.get("steps", [])):
-                if "run" in step:
-                    # The runner substitutes expressions before bash sees the script.
-                    body = EXPRESSION.sub("expression", step["run"])
-                    snippets[f"{name}-{job_id}-{index}"] = body
+    # The runner substitutes expressions before bash sees the script.
+    snippets = {
+        where: EXPRESSION.sub("expression", step["run"])
+        for where, step in all_steps(project)
+        if "run" in step
+    }
     shellcheck(snippets, tmp_path)
 
 

@@ -37,7 +37,7 @@ write_image_env() {
 # The registry's digest for a tag, or nothing. ECR tags are immutable, so a tag always
 # names the same image.
 registry_digest() {
-    aws ecr describe-images --region "$AWS_REGION" --repository-name "${IMAGE_REPOSITORY#*/}" \
+    aws ecr describe-images --region "$AWS_REGION" --repository-name "$(repository_name "$IMAGE_REPOSITORY")" \
         --image-ids "imageTag=$1" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true
 }
 

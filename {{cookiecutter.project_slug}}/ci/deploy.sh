@@ -35,10 +35,6 @@ image_commit() {
         --image-ids "imageDigest=${1#*@}" --query 'imageDetails[0].imageTags' --output text |
         tr -s '\t ' '\n' | grep -oE '^[0-9a-f]{40}' | head -n 1 || true
 }
-repository_name() {
-    local without_digest="${1%@*}"
-    printf '%s\n' "${without_digest#*/}"
-}
 
 if [[ -n "$promote_from" ]]; then
     IMAGE="$(stack_output "$promote_from" image)"

@@ -40,9 +40,21 @@ stack() {
     fi
 }
 
-# stack_output ENV NAME: a stack output, or nothing when the stack has never been deployed.
+# stack_output ENV NAME: a stack output, or nothing when the stack has none yet (never
+# deployed). Any other failure (no login, no such stack) stops the script: an empty image
+# must mean "never deployed", never "could not ask", or a deploy would skip its rollback.
 stack_output() {
-    pulumi stack output "$2" --stack "$(stack "$1")" --cwd "$ROOT/infra" 2>/dev/null || true
+    local outputs
+    outputs="$(pulumi stack output --json --stack "$(stack "$1")" --cwd "$ROOT/infra")"
+    python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2]) or "")' \
+        "$outputs" "$2"
+}
+
+# repository_name IMAGE: the ECR repository of an image reference or of the registry
+# address itself (<registry>/<name>[@sha256:<digest>]).
+repository_name() {
+    local without_digest="${1%@*}"
+    printf '%s\n' "${without_digest#*/}"
 }
 
 # stack_config ENV IMAGE: print the path of a copy of infra/Pulumi.ENV.yaml with `image`

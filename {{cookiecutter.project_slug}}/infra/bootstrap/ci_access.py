@@ -104,7 +104,7 @@ def trust_policy(provider: str, provider_arn: str, subjects: list[str]) -> dict:
 # `*` as the fix. Service-wide actions on these services only are the trade-off: the role
 # cannot touch anything else in the account, and IAM, the service that could escalate
 # privileges, is limited to the project's own role path.
-# The image registry is not among them: the bootstrap owns it (see registry_read below).
+# The image registry is not among them: the bootstrap owns it (LookUpTheImageRepository).
 DEPLOY_SERVICES = (
     "acm", "application-autoscaling", "cloudfront", "cloudwatch", "ec2", "ecs",
     "elasticloadbalancing", "kms", "logs", "rds", "s3", "secretsmanager", "sns", "wafv2",
