@@ -7,7 +7,7 @@ commit always give the same bytes, which `cruft update` relies on.
 
 from __future__ import annotations
 
-import datetime as dt
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -50,68 +50,37 @@ def use_gitlab_layout(project: Path) -> None:
     shutil.rmtree(project / ".github")
 
 
-# The EPA timeline: sign-off within 2 weeks of gateway, then 13 weeks to submit
-# (about 12 weeks of project work at 2 days a week, 1 week to prepare the practical).
-SIGN_OFF_WEEKS = 2
-PROJECT_WEEKS = 13
-PLAN_STEPS = (
-    "Agree scope and user stories with stakeholders; protect the main branch; `make setup`, `make test`",
-    "Bootstrap AWS (state store, OIDC roles); first deploy of dev",
-    "Pipeline: tests and security scans on every change; build the image once and promote it",
-    "First must-have user stories, test first; deploy to dev and staging",
-    "Deploy prod behind its approval; run the inspection and keep the report",
-    "Monitoring: dashboard, alarms, custom metric; trigger one alarm end to end",
-    "Remaining must-have stories; accessibility check of the page",
-    "Resilience: database failover and task loss tests; record them in the runbook",
-    "Security: review the threat model; fix scan findings; rotate the database secret",
-    "Should-have stories; automate refreshing and patching (scheduled rebuild)",
-    "Documents: architecture, ADRs, runbook; draft the KSB analysis",
-    "Final fixes; evidence pack (`make evidence`); KSB analysis within 300 words",
-    "Prepare the 3-hour practical assessment; submit before the deadline",
-)
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+def load_project_module(project: Path, name: str):
+    """A module of the new project's tools/, loaded from its file (the hook runs before
+    the project's dependencies are installed: these modules need only PyYAML and, for
+    the plan, `holidays`)."""
+    spec = importlib.util.spec_from_file_location(f"_project_{name}", project / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def day(date: dt.date) -> str:
-    """Locale-independent, so every machine writes the same bytes."""
-    return f"{DAYS[date.weekday()]} {date.day} {MONTHS[date.month - 1]} {date.year}"
+def record_template_paragraphs(project: Path) -> None:
+    """Fingerprint every paragraph the template wrote (examples, guidance, README), so
+    `make ready` can tell the apprentice's words from ours, whatever they delete later."""
+    prose = load_project_module(project, "prose")
+    found = set()
+    for path in sorted(project.rglob("*.md")):
+        found |= prose.fingerprints(path.read_text(encoding="utf-8"))
+    header = "# Fingerprints of the template's paragraphs (tools/prose.py), written at generation.\n"
+    target = project / "docs" / "reference" / "template-paragraphs.txt"
+    target.write_text(header + "".join(f"{fp}\n" for fp in sorted(found)), encoding="utf-8")
 
 
-def project_plan(gateway: dt.date) -> list[tuple[int, dt.date, dt.date, str]]:
-    """(week, first day, last day, steps) from the latest sign-off date."""
-    sign_off = gateway + dt.timedelta(weeks=SIGN_OFF_WEEKS)
-    return [
-        (week, sign_off + dt.timedelta(weeks=week - 1), sign_off + dt.timedelta(weeks=week, days=-1), step)
-        for week, step in enumerate(PLAN_STEPS, start=1)
-    ]
-
-
-def render_plan(gateway: dt.date) -> str:
-    sign_off = gateway + dt.timedelta(weeks=SIGN_OFF_WEEKS)
-    deadline = sign_off + dt.timedelta(weeks=PROJECT_WEEKS)
-    lines = [
-        f"- Gateway: **{day(gateway)}**",
-        f"- Sign-off of title and summary: by **{day(sign_off)}** (within {SIGN_OFF_WEEKS} weeks)",
-        f"- Project submission deadline: **{day(deadline)}** ({PROJECT_WEEKS} weeks after sign-off)",
-        "",
-        "The dates assume sign-off on the last allowed day: move them if it comes sooner. Two",
-        "project days a week; week 13 prepares the practical assessment.",
-        "",
-        "| Week | Dates | High-level steps |",
-        "|---|---|---|",
-    ]
-    for week, first, last, step in project_plan(gateway):
-        lines.append(f"| {week} | {day(first)} to {day(last)} | {step} |")
-    return "\n".join(lines)
-
-
-def write_plan(project: Path, gateway: str) -> None:
-    brief = project / "docs" / "project-brief.md"
-    text = brief.read_text(encoding="utf-8")
-    brief.write_text(
-        text.replace("<!-- plan -->", render_plan(dt.date.fromisoformat(gateway))), encoding="utf-8"
-    )
+def write_plan(project: Path) -> str | None:
+    """Date the 13-week plan in the brief; a warning when `holidays` is not installed
+    (plain cookiecutter without it): `make setup` dates it then."""
+    try:
+        plan = load_project_module(project, "plan")
+    except ImportError:
+        return "The plan in docs/project-brief.md is dated by `make setup` (the `holidays` package is not here)."
+    plan.main([], root=project)
+    return None
 
 
 def template_commit(repo_dir: str) -> str | None:
@@ -194,10 +163,10 @@ def main() -> int:
         remove_gitlab_files(project)
     else:
         use_gitlab_layout(project)
-    write_plan(project, answers["gateway_date"])
-    warning = record_answers_for_updates(project, answers)
-    if warning:
-        print(f"WARNING {warning}", file=sys.stderr)
+    record_template_paragraphs(project)
+    for warning in (write_plan(project), record_answers_for_updates(project, answers)):
+        if warning:
+            print(f"WARNING {warning}", file=sys.stderr)
     print(next_steps(answers))
     return 0
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import subprocess
 
-from conftest import TEMPLATE
+from conftest import TEMPLATE, bake
 
 spec = importlib.util.spec_from_file_location("post_gen", TEMPLATE / "hooks" / "post_gen_project.py")
 post_gen = importlib.util.module_from_spec(spec)
@@ -84,30 +83,26 @@ def test_next_steps_name_the_folder_and_host():
     assert "make test" in text and "make run" in text
 
 
-def test_plan_counts_from_the_latest_sign_off():
-    import datetime as dt
-
-    plan = post_gen.project_plan(dt.date(2027, 3, 1))
-    assert len(plan) == 13
-    assert plan[0][:3] == (1, dt.date(2027, 3, 15), dt.date(2027, 3, 21))
-    assert plan[-1][:3] == (13, dt.date(2027, 6, 7), dt.date(2027, 6, 13))
-    assert all(later[1] - earlier[2] == dt.timedelta(days=1) for earlier, later in itertools.pairwise(plan))
+def test_the_plan_is_dated_at_generation_with_bank_holidays(tmp_path):
+    project = bake(tmp_path, gateway_date="2027-03-01")
+    brief = (project / "docs" / "project-brief.md").read_text()
+    assert "| 1 | Mon 15 Mar 2027 to Sun 21 Mar 2027 |  |  |" in brief
+    assert "| 2 | Mon 22 Mar 2027 to Sun 28 Mar 2027 | Good Friday (Fri 26 Mar 2027) |  |" in brief
+    assert "Project submission deadline: **Fri 11 Jun 2027** (last working day)" in brief
 
 
-def test_plan_across_a_year_end_and_a_leap_day():
-    import datetime as dt
+def test_without_holidays_the_plan_waits_for_make_setup(tmp_path, monkeypatch):
+    def no_holidays(project, name):
+        raise ImportError("No module named 'holidays'")
 
-    text = post_gen.render_plan(dt.date(2027, 12, 20))
-    assert "Sign-off of title and summary: by **Mon 3 Jan 2028**" in text
-    assert "Project submission deadline: **Mon 3 Apr 2028**" in text
-    assert "| 9 | Mon 28 Feb 2028 to Sun 5 Mar 2028 |" in text  # 2028 is a leap year
-    text = post_gen.render_plan(dt.date(2026, 11, 28))
-    assert "by **Sat 12 Dec 2026**" in text and "deadline: **Sat 13 Mar 2027**" in text
+    monkeypatch.setattr(post_gen, "load_project_module", no_holidays)
+    assert "make setup" in post_gen.write_plan(tmp_path)
 
 
-def test_plan_is_written_into_the_brief(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "project-brief.md").write_text("# Brief\n\n<!-- plan -->\n")
-    post_gen.write_plan(tmp_path, "2027-03-01")
-    text = (tmp_path / "docs" / "project-brief.md").read_text()
-    assert "<!-- plan -->" not in text and "| 13 | Mon 7 Jun 2027 to Sun 13 Jun 2027 |" in text
+def test_the_templates_paragraphs_are_fingerprinted(tmp_path):
+    project = bake(tmp_path)
+    fingerprints = (project / "docs" / "reference" / "template-paragraphs.txt").read_text().splitlines()
+    assert fingerprints[0].startswith("# ") and fingerprints[1:] == sorted(fingerprints[1:])
+    prose = post_gen.load_project_module(project, "prose")
+    example = (project / "docs" / "examples" / "threat-model.md").read_text()
+    assert prose.fingerprints(example) <= set(fingerprints[1:])

@@ -1,85 +1,101 @@
-"""Checks on the EPA documents: word limits, KSB coverage, links, generated tables.
+"""`make docs-check`, on every commit: the documents are well formed. It passes on a fresh
+project; `make ready` is the stricter check before submission (tools/ready.py).
 
     python -m tools.docs_check
 
-Word counting rule (stated in each limited document too): a word is a run of characters
-between spaces that contains a letter or a digit. Headings, HTML comments, Markdown link
-targets and table pipes are not counted.
+Checks: writing sections pair up, are declared in docs/reference/ksb-st0825.yaml, appear
+once and carry the YAML's limits; no section is over its maximum; the KSB maps list every
+KSB once with its title; every relative link resolves; generated blocks are current (plan,
+inspection checks page; the diagram is checked by `python -m diagram --check`).
+Exit 0 when all is well, 1 with one line per problem.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
-from tools import ksb
+from tools import ksb, plan, prose, writing
 from tools.inspection import catalogue
 
-ROOT = Path(__file__).resolve().parents[1]
-# (file, section markers, maximum words)
-WORD_LIMITS = [
-    ("docs/ksb-analysis.md", ("<!-- analysis:begin -->", "<!-- analysis:end -->"), 300),
-    ("docs/project-brief.md", ("<!-- summary:begin -->", "<!-- summary:end -->"), 500),
-]
-LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|#)", re.IGNORECASE)
 
 
-def count_words(markdown: str) -> int:
-    text = COMMENT.sub(" ", markdown)
-    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    text = LINK.sub(lambda m: m.group(0).split("](")[0].lstrip("["), text)
-    return sum(1 for token in text.split() if re.search(r"[^\W_]", token))
-
-
-def section(text: str, markers: tuple[str, str]) -> str:
-    start, end = text.index(markers[0]) + len(markers[0]), text.index(markers[1])
-    return text[start:end]
-
-
-def word_limit_problems(root: Path = ROOT) -> list[str]:
+def section_problems(root: Path = writing.ROOT, reference: dict | None = None) -> list[str]:
+    reference = reference or writing.load_reference(root)
     problems = []
-    for relative, markers, limit in WORD_LIMITS:
-        words = count_words(section((root / relative).read_text(), markers))
-        if words > limit:
-            problems.append(f"{relative}: {words} words, the limit is {limit}")
+    for doc in writing.documents(reference):
+        declared = {limits.id: limits for limits in doc.sections}
+        for path in doc.files(root):
+            try:
+                found = writing.parse_sections(path, (root / path).read_text(encoding="utf-8"))
+            except writing.MarkerError as error:
+                problems.append(str(error))
+                continue
+            counts = Counter(section.id for section in found)
+            for section in found:
+                limits = declared.get(section.id)
+                if limits is None:
+                    problems.append(f"{section.location}: section {section.id} is not declared for this file")
+                elif section.marker != limits.marker():
+                    problems.append(f"{section.location}: marker should read {limits.marker()}: run `make docs`")
+                elif limits.max is not None and section.words > limits.max:
+                    problems.append(f"{section.location}: {section.id} has {section.words} words, the limit is {limits.max}")
+            problems += [f"{path}: section {id_} appears {n} times" for id_, n in counts.items() if n > 1]
+            problems += [f"{path}: section {id_} is missing" for id_ in declared if id_ not in counts]
     return problems
 
 
-def broken_links(root: Path = ROOT) -> list[str]:
+def link_targets(markdown: str) -> list[str]:
+    """Relative link targets outside comments and code."""
+    text = re.sub(r"```.*?```|`[^`\n]*`", "", prose.strip_comments(markdown), flags=re.DOTALL)
+    return [target for target in LINK.findall(text) if not EXTERNAL.match(target)]
+
+
+def broken_links(root: Path = writing.ROOT) -> list[str]:
     problems = []
     for path in sorted([root / "README.md", *(root / "docs").rglob("*.md")]):
-        for target in LINK.findall(COMMENT.sub("", path.read_text())):
-            if re.match(r"^(https?:|mailto:|#)", target):
-                continue
+        for target in link_targets(path.read_text(encoding="utf-8")):
             resolved = (path.parent / target.split("#")[0]).resolve()
             if not resolved.exists():
                 problems.append(f"{path.relative_to(root)}: link to {target} does not resolve")
     return problems
 
 
-def missing_ksbs(root: Path = ROOT) -> list[str]:
-    text = (root / "docs" / "ksb-analysis.md").read_text()
-    table = section(text, ksb.TABLE)
-    return [
-        f"docs/ksb-analysis.md: {code} is missing from the KSB table"
-        for code in ksb.project_ksbs(ksb.load())
-        if f"| {code} |" not in table
-    ]
+def generated_problems(root: Path = writing.ROOT) -> list[str]:
+    problems = []
+    try:
+        text = (root / plan.BRIEF).read_text(encoding="utf-8")
+        if plan.updated(text, root) != text:
+            problems.append(f"{plan.BRIEF}: the dated plan is out of date: run `make docs`")
+    except (OSError, ValueError) as error:
+        problems.append(str(error))
+    if root == writing.ROOT and catalogue.main(["--check"]) != 0:
+        problems.append("docs/inspection-checks.md is out of date: run `make docs`")
+    return problems
+
+
+def problems(root: Path = writing.ROOT) -> list[str]:
+    reference = writing.load_reference(root)
+    return (
+        section_problems(root, reference)
+        + ksb.map_problems(root, reference)
+        + broken_links(root)
+        + generated_problems(root)
+    )
 
 
 def main() -> int:
-    problems = word_limit_problems() + missing_ksbs() + broken_links()
-    if ksb.main(["--check"]) != 0:
-        problems.append("generated KSB tables are out of date: run `make docs`")
-    if catalogue.main(["--check"]) != 0:
-        problems.append("docs/inspection-checks.md is out of date: run `make docs`")
-    for problem in problems:
+    found = problems()
+    for problem in found:
         print(f"- {problem}", file=sys.stderr)
-    if problems:
+    if found:
+        print(f"{len(found)} problem(s) in the documents.", file=sys.stderr)
         return 1
-    print("Documents OK: word limits, KSB coverage, links.")
+    print("Documents OK: writing sections, limits, KSB maps, links, generated blocks.")
     return 0
 
 

@@ -1,138 +1,97 @@
-"""The KSB tables of docs/ksb-analysis.md and docs/portfolio.md, generated from the
-reference data (docs/reference/ksb-st0825.yaml) and the evidence map below.
+"""The KSB maps: the project KSBs in docs/ksb-analysis.md and the discussion KSBs in
+docs/portfolio.md. They are the apprentice's tables, written once at generation and never
+regenerated; this module reads and checks them against docs/reference/ksb-st0825.yaml.
 
-    python -m tools.ksb            # rewrite the generated tables
-    python -m tools.ksb --check    # exit 1 if they are out of date
+A map row is a table row whose first cell is a KSB code; its second cell is the KSB's
+short title (as in the YAML) and its last cell the evidence.
 """
 
 from __future__ import annotations
 
 import re
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from tools import prose, writing
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "docs" / "reference" / "ksb-st0825.yaml"
-STANDARD_URL = "https://www.instituteforapprenticeships.org/apprenticeship-standards/st0825"
-
-# The pipeline definition: its runs are the evidence for continuous delivery.
-PIPELINE = "{{ '.github/workflows' if cookiecutter.ci_provider == 'github' else '.gitlab-ci.yml' }}"
-
-# Where this repository evidences each project-assessed KSB (paths from the repository root).
-# Point these at your own work as the project grows: the docs check verifies every link.
-EVIDENCE: dict[str, list[str]] = {
-    "K1": [PIPELINE, "Makefile", "docs/branching.md"],
-    "K2": ["docs/branching.md", ".pre-commit-config.yaml"],
-    "K4": ["docs/project-brief.md", "docs/user-stories.md"],
-    "K5": ["docs/threat-model.md", ".pre-commit-config.yaml"],
-    "K7": ["app/src", "infra/components"],
-    "K8": ["app/Dockerfile", "infra/components/service.py"],
-    "K10": ["docs/user-stories.md", "app/tests/test_tickets_page.py"],
-    "K11": ["infra/components/observability.py", "docs/runbook.md"],
-    "K12": ["docs/adr/0001-compute-platform.md", "infra/components/database.py"],
-    "K13": ["ci", "tools/repo_settings", "tools/delivery"],
-    "K14": ["app/tests", "infra/tests"],
-    "K15": ["docs/branching.md", PIPELINE, "docs/environments.md"],
-    "K16": ["docs/threat-model.md", "infra/components/database.py"],
-    "K17": ["infra/stack.py", "infra/bootstrap/ci_access.py"],
-    "K21": ["docs/architecture.md", "docs/user-stories.md"],
-    "S3": ["docs/user-stories.md"],
-    "S5": ["app/Dockerfile", "infra/components/service.py"],
-    "S6": ["infra/components/observability.py", "app/tests/test_observability.py"],
-    "S7": ["docs/runbook.md", "infra/components/database.py"],
-    "S9": [PIPELINE, "infra/policy/rules.py", ".pre-commit-config.yaml"],
-    "S10": ["docs/threat-model.md"],
-    "S11": ["docs/runbook.md"],
-    "S12": ["ci", "Makefile", "infra/synth.py"],
-    "S14": ["app/tests", "infra/tests/test_policy_rules.py"],
-    "S15": [PIPELINE, "ci/deploy.sh", "tools/delivery"],
-    "S17": ["app/src"],
-    "S18": ["infra/components", "infra/environment_profile.py"],
-    "S19": ["docs/runbook.md", "infra/components/observability.py"],
-    "S20": ["app/tests/test_features.py", "docs/branching.md"],
-    "S22": ["docs/adr"],
-    "B3": ["docs/runbook.md", "infra/components/observability.py"],
-}
-TABLE = ("<!-- ksb-table:begin -->", "<!-- ksb-table:end -->")
-PORTFOLIO = ("<!-- portfolio:begin -->", "<!-- portfolio:end -->")
+ROW = re.compile(r"^\|\s*(?P<code>[KSB]\d{1,2})\s*\|(?P<cells>.*)\|\s*$")
 
 
-def load() -> dict:
-    return yaml.safe_load(REFERENCE.read_text())
+@dataclass(frozen=True)
+class Row:
+    path: Path
+    line: int
+    code: str
+    title: str
+    evidence: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.path.as_posix()}:{self.line}"
 
 
-def all_ksbs(data: dict) -> dict[str, dict]:
-    return {k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in data[group]}
+def all_ksbs(reference: dict) -> dict[str, dict]:
+    return {k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in reference[group]}
 
 
-def project_ksbs(data: dict) -> list[str]:
-    return [code for code, k in all_ksbs(data).items() if k["method"] == "project"]
+def codes(reference: dict, method: str) -> list[str]:
+    return [code for code, k in all_ksbs(reference).items() if k["method"] == method]
 
 
-def _links(code: str, prefix: str) -> str:
-    return ", ".join(f"[{p}]({prefix}{p})" for p in EVIDENCE[code])
+def read_map(root: Path, path: Path) -> list[Row]:
+    rows = []
+    text = prose.blank_comments((root / path).read_text(encoding="utf-8"))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := ROW.match(line.strip()):
+            cells = [cell.strip() for cell in match["cells"].split("|")]
+            rows.append(Row(path, number, match["code"], cells[0], cells[-1] if len(cells) > 1 else ""))
+    return rows
 
 
-def render_table(data: dict) -> str:
-    ksbs = all_ksbs(data)
-    lines = [
-        TABLE[0],
-        "<!-- Generated by `make docs` from docs/reference/ksb-st0825.yaml and tools/ksb.py. -->",
-        "",
+def map_problems(root: Path = writing.ROOT, reference: dict | None = None) -> list[str]:
+    """Each map lists every KSB of its method exactly once, with the reference title."""
+    reference = reference or writing.load_reference(root)
+    known = all_ksbs(reference)
+    problems = []
+    for ksb_map in reference["ksb_maps"]:
+        path, method = Path(ksb_map["path"]), ksb_map["method"]
+        if not (root / path).is_file():
+            problems.append(f"{path}: the {method} KSB map is missing")
+            continue
+        rows = read_map(root, path)
+        seen: dict[str, Row] = {}
+        for row in rows:
+            if row.code not in known or known[row.code]["method"] != method:
+                problems.append(f"{row.location}: {row.code} is not a {method} KSB of ST0825")
+            elif row.code in seen:
+                problems.append(f"{row.location}: {row.code} is listed twice (also line {seen[row.code].line})")
+            elif row.title != known[row.code]["title"]:
+                problems.append(
+                    f"{row.location}: {row.code}'s title should be {known[row.code]['title']!r}"
+                    " (from docs/reference/ksb-st0825.yaml)"
+                )
+            seen.setdefault(row.code, row)
+        problems += [f"{path}: {code} is missing from the KSB map" for code in codes(reference, method) if code not in seen]
+    return problems
+
+
+def evidenced(root: Path = writing.ROOT, reference: dict | None = None) -> dict[str, tuple[list[Row], int]]:
+    """Per method: the rows with evidence written, and how many KSBs the method has."""
+    reference = reference or writing.load_reference(root)
+    result = {}
+    for ksb_map in reference["ksb_maps"]:
+        path, method = Path(ksb_map["path"]), ksb_map["method"]
+        rows = read_map(root, path) if (root / path).is_file() else []
+        result[method] = ([row for row in rows if prose.is_word(row.evidence)], len(codes(reference, method)))
+    return result
+
+
+def empty_evidence(root: Path = writing.ROOT, reference: dict | None = None) -> list[Row]:
+    reference = reference or writing.load_reference(root)
+    return [
+        row
+        for ksb_map in reference["ksb_maps"]
+        if (root / ksb_map["path"]).is_file()
+        for row in read_map(root, Path(ksb_map["path"]))
+        if not prose.is_word(row.evidence)
     ]
-    for theme in data["project_themes"]:
-        lines += [f"### {theme['theme']}", "", f"**Pass:** {theme['pass']}", ""]
-        if theme["distinction"]:
-            lines += [f"**Distinction:** {theme['distinction']}", ""]
-        lines += ["| KSB | In short (see the standard for the exact wording) | Evidence in this repository |",
-                  "|---|---|---|"]  # fmt: skip
-        for code in theme["ksbs"]:
-            lines.append(f"| {code} | {ksbs[code]['title']} | {_links(code, '../')} |")
-        lines.append("")
-    lines.append(TABLE[1])
-    return "\n".join(lines)
-
-
-def render_portfolio(data: dict) -> str:
-    lines = [PORTFOLIO[0], "<!-- Generated by `make docs` from docs/reference/ksb-st0825.yaml. -->", "",
-             "| KSB | In short | Theme | Your evidence (link or short description) |", "|---|---|---|---|"]  # fmt: skip
-    for code, ksb in all_ksbs(data).items():
-        if ksb["method"] == "discussion":
-            theme = re.sub(r"\s*\(.*\)$", "", ksb["theme"])  # drop the data's confidence notes
-            lines.append(f"| {code} | {ksb['title']} | {theme} | |")
-    lines += ["", PORTFOLIO[1]]
-    return "\n".join(lines)
-
-
-def replace_between(text: str, markers: tuple[str, str], block: str) -> str:
-    start, end = text.index(markers[0]), text.index(markers[1]) + len(markers[1])
-    return text[:start] + block + text[end:]
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    data = load()
-    stale = []
-    for path, markers, block in [
-        (ROOT / "docs" / "ksb-analysis.md", TABLE, render_table(data)),
-        (ROOT / "docs" / "portfolio.md", PORTFOLIO, render_portfolio(data)),
-    ]:
-        text = path.read_text()
-        new = replace_between(text, markers, block)
-        if new != text:
-            stale.append(path.relative_to(ROOT).as_posix())
-            if "--check" not in args:
-                path.write_text(new)
-    if "--check" in args and stale:
-        print(
-            f"{', '.join(stale)}: generated KSB tables are out of date: run `make docs`.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

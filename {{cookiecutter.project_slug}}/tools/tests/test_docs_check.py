@@ -1,68 +1,60 @@
-"""The document checks: word limits, KSB coverage, links."""
+"""`make docs-check`: passes on a fresh project, names the file and line of each problem."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tools import docs_check, ksb
-
-ROOT = Path(__file__).resolve().parents[2]
+from tools import docs_check, writing
+from tools.tests.apprentice import words
+from tools.tests.documents import copy_project, edit
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of this project's README and docs to break on purpose."""
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    # Everything else the documents link to (code, pipelines), as it is.
-    for entry in ROOT.iterdir():
-        if entry.name not in ("README.md", "docs"):
-            (tmp_path / entry.name).symlink_to(entry)
-    return tmp_path
+def project(tmp_path):
+    return copy_project(tmp_path)
 
 
-def write_analysis(project: Path, words: int) -> None:
-    path = project / "docs" / "ksb-analysis.md"
-    begin, end = docs_check.WORD_LIMITS[0][1]
-    prose = " ".join(["evidence"] * words)
-    path.write_text(ksb.replace_between(path.read_text(), (begin, end), f"{begin}\n{prose}\n{end}"))
+def analysis(project, count: int) -> None:
+    marker = writing.Limits("ksb-analysis", 200, 300).marker()
+    edit(project, "docs/ksb-analysis.md", marker, f"{marker}\n{words('analysis', count)}\n")
 
 
-def test_counting_rule():
-    text = (
-        "# Heading not counted\n<!-- nor this -->\nThe [pipeline](../ci.yml) runs - 3 tests | ok |"
-    )
-    assert docs_check.count_words(text) == 6  # The pipeline runs 3 tests ok
+def test_a_fresh_project_passes():
+    assert docs_check.problems() == []
 
 
 def test_300_words_pass_and_301_fail(project):
-    write_analysis(project, 300)
-    assert docs_check.word_limit_problems(project) == []
-    write_analysis(project, 301)
-    assert docs_check.word_limit_problems(project) == [
-        "docs/ksb-analysis.md: 301 words, the limit is 300"
-    ]
+    analysis(project, 300)
+    assert docs_check.section_problems(project) == []
+    edit(project, "docs/ksb-analysis.md", "<!-- write:end", "extra <!-- write:end")
+    [problem] = docs_check.section_problems(project)
+    assert problem.startswith("docs/ksb-analysis.md:") and problem.endswith("301 words, the limit is 300")
 
 
-def test_every_project_ksb_is_in_the_table(project):
-    assert docs_check.missing_ksbs(project) == []
-    path = project / "docs" / "ksb-analysis.md"
-    path.write_text(path.read_text().replace("| S20 |", "| S2O |"))
-    assert docs_check.missing_ksbs(project) == [
-        "docs/ksb-analysis.md: S20 is missing from the KSB table"
-    ]
+def test_unpaired_undeclared_and_missing_sections_are_named(project):
+    edit(project, "docs/threat-model.md", "<!-- write:end threat.review -->", "")
+    edit(project, "docs/runbook.md", "<!-- write:begin runbook.alarms", "<!-- write:begin runbook.alarm")
+    edit(project, "docs/runbook.md", "<!-- write:end runbook.alarms", "<!-- write:end runbook.alarm")
+    problems = docs_check.section_problems(project)
+    assert any(p.startswith("docs/threat-model.md:") and "threat.review has no write:end" in p for p in problems)
+    assert any("section runbook.alarm is not declared for this file" in p for p in problems)
+    assert "docs/runbook.md: section runbook.alarms is missing" in problems
+
+
+def test_markers_carry_the_yaml_limits(project):
+    edit(project, "docs/user-stories.md", "stories.must min=100", "stories.must min=10")
+    [problem] = docs_check.section_problems(project)
+    assert "marker should read <!-- write:begin stories.must min=100 -->: run `make docs`" in problem
+    assert [p.as_posix() for p in writing.write_markers(project)] == ["docs/user-stories.md"]
+    assert docs_check.section_problems(project) == []
 
 
 def test_links_resolve_and_a_broken_one_is_named(project):
     assert docs_check.broken_links(project) == []
-    (project / "docs" / "runbook.md").write_text("See [the plan](nowhere.md#top).")
-    assert docs_check.broken_links(project) == [
-        "docs/runbook.md: link to nowhere.md#top does not resolve"
-    ]
+    (project / "docs" / "runbook.md").write_text("See [the plan](nowhere.md#top). `[code](x.md)`")
+    assert docs_check.broken_links(project) == ["docs/runbook.md: link to nowhere.md#top does not resolve"]
 
 
-def test_the_committed_documents_pass():
-    assert docs_check.main() == 0
+def test_a_stale_plan_is_reported(project):
+    edit(project, "docs/project-brief.md", "Gateway | 20", "Gateway | 19")
+    assert any("the dated plan is out of date" in p for p in docs_check.generated_problems(project))
