@@ -78,7 +78,9 @@ def write_plan(project: Path) -> str | None:
     try:
         plan = load_project_module(project, "plan")
     except ImportError:
-        return "The plan in docs/project-brief.md is dated by `make setup` (the `holidays` package is not here)."
+        return (
+            "The plan in docs/project-brief.md is dated by `make setup` (the `holidays` package is not here)."
+        )
     plan.main([], root=project)
     return None
 

@@ -23,15 +23,9 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 ARCHITECTURE = TEMPLATE / "{{cookiecutter.project_slug}}" / "docs" / "architecture.md"
 BEGIN, END = "<!-- diagram:begin -->", "<!-- diagram:end -->"
 SENTINEL_REGION = "eu-west-2"
-PIPELINE = "{{ '.github/workflows' if cookiecutter.ci_provider == 'github' else '.gitlab-ci.yml' }}"
 
 
 DOCS = TEMPLATE / "{{cookiecutter.project_slug}}" / "docs"
-# Generated blocks that do not depend on the answers (but the CI provider's pipeline path).
-STATIC_BLOCKS = [
-    ("ksb-analysis.md", ("<!-- ksb-table:begin -->", "<!-- ksb-table:end -->")),
-    ("portfolio.md", ("<!-- portfolio:begin -->", "<!-- portfolio:end -->")),
-]
 
 
 def bake(tmp: str, domain: str) -> tuple[Path, str]:
@@ -61,17 +55,9 @@ def refresh_static_docs() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project, python = bake(tmp, "")
         subprocess.run([python, "-m", "environments", "--write"], cwd=project / "infra", check=True)
-        subprocess.run([python, "-m", "tools.ksb"], cwd=project, check=True)
         subprocess.run([python, "-m", "tools.inspection.catalogue"], cwd=project, check=True)
         for page in ("environments.md", "inspection-checks.md"):
             shutil.copy(project / "docs" / page, DOCS / page)
-        for name, markers in STATIC_BLOCKS:
-            # The bake is a GitHub one: links to its workflows become the answer's pipeline.
-            block = between((project / "docs" / name).read_text(), markers).replace(
-                ".github/workflows", PIPELINE
-            )
-            template_text = (DOCS / name).read_text()
-            (DOCS / name).write_text(template_text.replace(between(template_text, markers), block))
 
 
 OPEN = "{% if cookiecutter.domain_name -%}\n"

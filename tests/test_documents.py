@@ -86,7 +86,10 @@ def test_a_fresh_project_is_not_ready_and_names_every_section(fresh, shared_env)
     result = python(shared_env, fresh, "-m", "tools.ready", check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     for path, section in declared_sections(fresh):
-        assert re.search(rf"{re.escape(path)}:\d+: {re.escape(section)}: not written yet", result.stderr), (path, section)
+        assert re.search(rf"{re.escape(path)}:\d+: {re.escape(section)}: not written yet", result.stderr), (
+            path,
+            section,
+        )
     assert "docs/portfolio.md:" in result.stderr and "plan week 13: no steps yet" in result.stderr
 
 
@@ -105,7 +108,12 @@ def test_a_fresh_project_gets_a_draft_pack_only(fresh, shared_env):
 def test_a_finished_project_is_ready_and_packs_the_submission(tmp_path, shared_env):
     project = bake(tmp_path)
     commit(project, "Generate project from template", GIT_TEMPLATE)
-    python(shared_env, project, "-c", "from pathlib import Path; from tools.tests import apprentice; apprentice.finish(Path.cwd())")
+    python(
+        shared_env,
+        project,
+        "-c",
+        "from pathlib import Path; from tools.tests import apprentice; apprentice.finish(Path.cwd())",
+    )
     commit(project, "Write the documents", GIT_APPRENTICE)
 
     ready = python(shared_env, project, "-m", "tools.ready")
@@ -163,7 +171,11 @@ def submittable_prose(project: Path) -> set[str]:
         text = re.sub(r"<!--.*?-->", "", path.read_text(), flags=re.DOTALL)
         text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # the generated diagram
         for block in re.split(r"\n\s*\n", text):
-            lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith(("#", "|"))]
+            lines = [
+                line
+                for line in block.splitlines()
+                if line.strip() and not line.lstrip().startswith(("#", "|"))
+            ]
             words = " ".join(lines).split()
             if len(words) >= 6:
                 found.add(" ".join(words).lower())

@@ -86,7 +86,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
     "staging": {
         "vpc_cidr": "10.20.0.0/16",
         "az_count": 2,
-        "nat_gateways": "single",  # still shared: staging may lose egress if that zone fails
+        "nat_gateways": "single",  # its own single NAT gateway: egress stops if that zone fails
         "vpc_endpoints": False,
         "min_tasks": 2,  # rehearse prod's rolling deploys with more than one task
         "max_tasks": 4,

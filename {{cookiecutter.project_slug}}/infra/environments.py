@@ -90,7 +90,7 @@ def cell(value: object) -> str:
     """A profile value as the docs show it."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return {"single": "1 (shared)", "per_az": "1 per zone", "none": "none"}.get(
+    return {"single": "1 (in one zone)", "per_az": "1 per zone", "none": "none"}.get(
         str(value), str(value)
     )
 

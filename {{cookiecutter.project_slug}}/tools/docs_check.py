@@ -39,13 +39,23 @@ def section_problems(root: Path = writing.ROOT, reference: dict | None = None) -
             for section in found:
                 limits = declared.get(section.id)
                 if limits is None:
-                    problems.append(f"{section.location}: section {section.id} is not declared for this file")
+                    problems.append(
+                        f"{section.location}: section {section.id} is not declared for this file"
+                    )
                 elif section.marker != limits.marker():
-                    problems.append(f"{section.location}: marker should read {limits.marker()}: run `make docs`")
+                    problems.append(
+                        f"{section.location}: marker should read {limits.marker()}: run `make docs`"
+                    )
                 elif limits.max is not None and section.words > limits.max:
-                    problems.append(f"{section.location}: {section.id} has {section.words} words, the limit is {limits.max}")
-            problems += [f"{path}: section {id_} appears {n} times" for id_, n in counts.items() if n > 1]
-            problems += [f"{path}: section {id_} is missing" for id_ in declared if id_ not in counts]
+                    problems.append(
+                        f"{section.location}: {section.id} has {section.words} words, the limit is {limits.max}"
+                    )
+            problems += [
+                f"{path}: section {id_} appears {n} times" for id_, n in counts.items() if n > 1
+            ]
+            problems += [
+                f"{path}: section {id_} is missing" for id_ in declared if id_ not in counts
+            ]
     return problems
 
 

@@ -31,7 +31,9 @@ class Row:
 
 
 def all_ksbs(reference: dict) -> dict[str, dict]:
-    return {k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in reference[group]}
+    return {
+        k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in reference[group]
+    }
 
 
 def codes(reference: dict, method: str) -> list[str]:
@@ -44,7 +46,9 @@ def read_map(root: Path, path: Path) -> list[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if match := ROW.match(line.strip()):
             cells = [cell.strip() for cell in match["cells"].split("|")]
-            rows.append(Row(path, number, match["code"], cells[0], cells[-1] if len(cells) > 1 else ""))
+            rows.append(
+                Row(path, number, match["code"], cells[0], cells[-1] if len(cells) > 1 else "")
+            )
     return rows
 
 
@@ -64,25 +68,36 @@ def map_problems(root: Path = writing.ROOT, reference: dict | None = None) -> li
             if row.code not in known or known[row.code]["method"] != method:
                 problems.append(f"{row.location}: {row.code} is not a {method} KSB of ST0825")
             elif row.code in seen:
-                problems.append(f"{row.location}: {row.code} is listed twice (also line {seen[row.code].line})")
+                problems.append(
+                    f"{row.location}: {row.code} is listed twice (also line {seen[row.code].line})"
+                )
             elif row.title != known[row.code]["title"]:
                 problems.append(
                     f"{row.location}: {row.code}'s title should be {known[row.code]['title']!r}"
                     " (from docs/reference/ksb-st0825.yaml)"
                 )
             seen.setdefault(row.code, row)
-        problems += [f"{path}: {code} is missing from the KSB map" for code in codes(reference, method) if code not in seen]
+        problems += [
+            f"{path}: {code} is missing from the KSB map"
+            for code in codes(reference, method)
+            if code not in seen
+        ]
     return problems
 
 
-def evidenced(root: Path = writing.ROOT, reference: dict | None = None) -> dict[str, tuple[list[Row], int]]:
+def evidenced(
+    root: Path = writing.ROOT, reference: dict | None = None
+) -> dict[str, tuple[list[Row], int]]:
     """Per method: the rows with evidence written, and how many KSBs the method has."""
     reference = reference or writing.load_reference(root)
     result = {}
     for ksb_map in reference["ksb_maps"]:
         path, method = Path(ksb_map["path"]), ksb_map["method"]
         rows = read_map(root, path) if (root / path).is_file() else []
-        result[method] = ([row for row in rows if prose.is_word(row.evidence)], len(codes(reference, method)))
+        result[method] = (
+            [row for row in rows if prose.is_word(row.evidence)],
+            len(codes(reference, method)),
+        )
     return result
 
 

@@ -94,7 +94,9 @@ def render(timeline: Timeline, steps: dict[int, str]) -> str:
     for number in range(1, t.weeks + 1):
         first, last = t.week(number)
         flagged = "; ".join(t.holidays_in(first, last))
-        lines.append(f"| {number} | {day(first)} to {day(last)} | {flagged} | {steps.get(number, '')} |")
+        lines.append(
+            f"| {number} | {day(first)} to {day(last)} | {flagged} | {steps.get(number, '')} |"
+        )
     lines.append(END)
     return "\n".join(lines)
 

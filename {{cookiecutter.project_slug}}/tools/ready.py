@@ -19,6 +19,7 @@ reference YAML or the template fingerprints are missing).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -56,7 +57,9 @@ def missing_documents(root: Path, reference: dict) -> list[Item]:
     for doc in writing.documents(reference):
         count = len(doc.files(root))
         if count < doc.min_files:
-            wanted = f"at least {doc.min_files} files match" if doc.min_files > 1 else "it is missing"
+            wanted = (
+                f"at least {doc.min_files} files match" if doc.min_files > 1 else "it is missing"
+            )
             items.append(Item(doc.pattern, f"required document: {wanted} ({count} found)"))
     return items
 
@@ -68,9 +71,17 @@ def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[It
             continue  # docs-check names undeclared sections
         words = section.words
         if words == 0:
-            items.append(Item(section.location, f"{section.id}: not written yet (at least {limits.min} words)"))
+            items.append(
+                Item(
+                    section.location, f"{section.id}: not written yet (at least {limits.min} words)"
+                )
+            )
         elif words < limits.min:
-            items.append(Item(section.location, f"{section.id}: {words} words, at least {limits.min} expected"))
+            items.append(
+                Item(
+                    section.location, f"{section.id}: {words} words, at least {limits.min} expected"
+                )
+            )
         body_line = section.line + section.marker.count("\n")
         for index, text in prose.numbered_paragraphs(section.body):
             if prose.fingerprint(text) in copies:
@@ -78,14 +89,17 @@ def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[It
                 items.append(
                     Item(
                         f"{section.path.as_posix()}:{body_line + index}",
-                        f"{section.id}: copied from the template's examples or guidance (\"{start} ...\"): write your own",
+                        f'{section.id}: copied from the template\'s examples or guidance ("{start} ..."): write your own',
                     )
                 )
     return items
 
 
 def empty_evidence(root: Path, reference: dict) -> list[Item]:
-    return [Item(row.location, f"{row.code}: no evidence yet") for row in ksb.empty_evidence(root, reference)]
+    return [
+        Item(row.location, f"{row.code}: no evidence yet")
+        for row in ksb.empty_evidence(root, reference)
+    ]
 
 
 def plan_without_steps(root: Path) -> list[Item]:
@@ -98,7 +112,9 @@ def plan_without_steps(root: Path) -> list[Item]:
     for offset, line in enumerate(text[start : text.find(plan.END)].splitlines()):
         match = plan.WEEK_ROW.match(line)
         if match and not prose.is_word(match[2]):
-            items.append(Item(f"{plan.BRIEF}:{first_line + offset}", f"plan week {match[1]}: no steps yet"))
+            items.append(
+                Item(f"{plan.BRIEF}:{first_line + offset}", f"plan week {match[1]}: no steps yet")
+            )
     return items
 
 
@@ -112,9 +128,13 @@ def undecided(root: Path, reference: dict) -> list[Item]:
             continue
         line = text.count("\n", 0, status.start()) + 1
         if status["status"].strip().lower() in ("", "proposed"):
-            items.append(Item(f"{path}:{line}", "status is still proposed: accept, reject or supersede it"))
+            items.append(
+                Item(f"{path}:{line}", "status is still proposed: accept, reject or supersede it")
+            )
         if not DATE.search(text):
-            items.append(Item(f"{path}:{line + 1}", "undated: give the date of the decision (YYYY-MM-DD)"))
+            items.append(
+                Item(f"{path}:{line + 1}", "undated: give the date of the decision (YYYY-MM-DD)")
+            )
     return items
 
 
@@ -122,10 +142,8 @@ def unfinished(root: Path = writing.ROOT) -> list[Item]:
     reference = writing.load_reference(root)
     found = [_item(problem) for problem in docs_check.problems(root)]
     found += missing_documents(root, reference)
-    try:
+    with contextlib.suppress(writing.MarkerError):  # docs-check reported it
         found += unwritten_sections(root, reference, template_fingerprints(root))
-    except writing.MarkerError:
-        pass  # docs-check reported it
     found += empty_evidence(root, reference)
     found += plan_without_steps(root)
     found += undecided(root, reference)
@@ -144,11 +162,14 @@ def summary(root: Path = writing.ROOT, today: dt.date | None = None) -> str:
     for path, found in by_path.items():
         words = sum(section.words for section, _ in found)
         limited = ", ".join(
-            f"{section.id} {section.words}/{limits.max}" for section, limits in found if limits and limits.max
+            f"{section.id} {section.words}/{limits.max}"
+            for section, limits in found
+            if limits and limits.max
         )
         lines.append(f"{path.as_posix():<42} {words:>5}  {limited}")
     counts = ", ".join(
-        f"{len(rows)}/{total} {method}" for method, (rows, total) in ksb.evidenced(root, reference).items()
+        f"{len(rows)}/{total} {method}"
+        for method, (rows, total) in ksb.evidenced(root, reference).items()
     )
     lines.append(f"KSBs evidenced: {counts}")
     try:

@@ -144,7 +144,9 @@ def parse_sections(path: Path, text: str) -> list[Section]:
     return sections
 
 
-def sections(root: Path = ROOT, reference: dict | None = None) -> list[tuple[Section, Limits | None]]:
+def sections(
+    root: Path = ROOT, reference: dict | None = None
+) -> list[tuple[Section, Limits | None]]:
     """Every writing section of every document with its declared limits (None when the
     YAML does not declare it for that file). Raises MarkerError on unpaired markers."""
     reference = reference or load_reference(root)
@@ -159,7 +161,9 @@ def sections(root: Path = ROOT, reference: dict | None = None) -> list[tuple[Sec
 
 def canonical_markers(text: str, declared: dict[str, Limits]) -> str:
     """The text with each declared begin marker carrying the YAML's numbers."""
-    return BEGIN.sub(lambda m: declared[m["id"]].marker() if m["id"] in declared else m.group(0), text)
+    return BEGIN.sub(
+        lambda m: declared[m["id"]].marker() if m["id"] in declared else m.group(0), text
+    )
 
 
 def write_markers(root: Path = ROOT, *, check: bool = False) -> list[Path]:

@@ -12,7 +12,7 @@ def test_every_profile_field_is_explained():
 
 def test_page_shows_the_tier_differences():
     page = environments.render()
-    assert "| NAT gateways | 1 (shared) | 1 (shared) | 1 per zone |" in page
+    assert "| NAT gateways | 1 (in one zone) | 1 (in one zone) | 1 per zone |" in page
     assert "| Database Multi-AZ standby | no | yes | yes |" in page
 
 

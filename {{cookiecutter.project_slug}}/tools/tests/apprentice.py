@@ -12,14 +12,15 @@ from pathlib import Path
 
 from tools import ksb, plan, writing
 
-VOCABULARY = (
+WORDS = (
     "booking rooms colleagues reception desk visitors badge calendar outage latency alarm queue "
     "pipeline deploy rollback digest staging review branch merge tests coverage fixture mock "
     "database replica failover backup restore snapshot encryption certificate token role policy "
     "subnet zone gateway balancer container image patch refresh schedule metric dashboard log "
     "threshold incident timeline cause action owner stakeholder story acceptance priority risk "
     "likelihood impact mitigation budget cost saving week retro learning mentor pairing demo"
-).split()
+)
+VOCABULARY = WORDS.split()
 
 
 def words(seed: str, count: int) -> str:
@@ -44,7 +45,9 @@ def write_sections(root: Path, author: str = "apprentice") -> None:
                     text,
                     count=1,
                 )
-            text = re.sub(r"^\*\*Status:\*\* proposed", "**Status:** accepted", text, flags=re.MULTILINE)
+            text = re.sub(
+                r"^\*\*Status:\*\* proposed", "**Status:** accepted", text, flags=re.MULTILINE
+            )
             text = re.sub(r"^(\*\*Date:\*\*)", r"\1 2027-04-01", text, flags=re.MULTILINE)
             (root / path).write_text(text, encoding="utf-8")
 

@@ -35,7 +35,10 @@ def test_edited_evidence_is_kept_and_still_checks(project):
     path = project / "docs" / "portfolio.md"
     lines = path.read_text().splitlines()
     k3 = next(i for i, line in enumerate(lines) if line.startswith("| K3 |"))
-    lines[k3] = lines[k3].rstrip().rstrip("|") + " Data-protection briefing I gave, [diary](records/diary.md) |"
+    lines[k3] = (
+        lines[k3].rstrip().rstrip("|")
+        + " Data-protection briefing I gave, [diary](records/diary.md) |"
+    )
     path.write_text("\n".join(lines) + "\n")
     assert ksb.map_problems(project) == []
     assert "K3" not in [row.code for row in ksb.empty_evidence(project)]

@@ -30,7 +30,10 @@ def test_bank_holidays_are_flagged_and_the_deadline_avoids_them():
 
 def test_christmas_and_its_observed_days_fall_in_their_own_weeks():
     timeline = plan.Timeline(dt.date(2027, 12, 6), FACTS)
-    assert timeline.holidays_in(*timeline.week(1)) == ["Christmas Day (Sat 25 Dec 2027)", "Boxing Day (Sun 26 Dec 2027)"]
+    assert timeline.holidays_in(*timeline.week(1)) == [
+        "Christmas Day (Sat 25 Dec 2027)",
+        "Boxing Day (Sun 26 Dec 2027)",
+    ]
     assert timeline.holidays_in(*timeline.week(2)) == [
         "Christmas Day (observed) (Mon 27 Dec 2027)",
         "Boxing Day (observed) (Tue 28 Dec 2027)",
@@ -47,7 +50,12 @@ def test_redating_keeps_the_apprentices_steps(project):
     path = project / plan.BRIEF
     text = path.read_text()
     row = next(line for line in text.splitlines() if line.startswith("| 3 |"))
-    edit(project, str(plan.BRIEF), row, row.rstrip().rstrip("|") + " Pipeline: tests on every change |")
+    edit(
+        project,
+        str(plan.BRIEF),
+        row,
+        row.rstrip().rstrip("|") + " Pipeline: tests on every change |",
+    )
     gateway = plan.GATEWAY_ROW.search(text)[1]
     later = (dt.date.fromisoformat(gateway) + dt.timedelta(weeks=1)).isoformat()
     edit(project, str(plan.BRIEF), f"| Gateway | {gateway} |", f"| Gateway | {later} |")

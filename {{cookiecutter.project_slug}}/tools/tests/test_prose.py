@@ -12,9 +12,13 @@ def test_counting_rule():
 
 def test_a_paragraph_matches_whatever_its_case_emphasis_or_wrapping():
     original = "Prod runs at least two tasks across three zones, so losing a zone leaves capacity."
-    copied = "prod runs **at least two tasks** across\nthree zones -- so losing a zone leaves capacity"
+    copied = (
+        "prod runs **at least two tasks** across\nthree zones -- so losing a zone leaves capacity"
+    )
     assert prose.fingerprint(original) == prose.fingerprint(copied) is not None
-    assert prose.fingerprint("Prod runs at least three tasks across three zones, so losing a zone leaves capacity.") != prose.fingerprint(original)
+    assert prose.fingerprint(
+        "Prod runs at least three tasks across three zones, so losing a zone leaves capacity."
+    ) != prose.fingerprint(original)
 
 
 def test_short_units_are_not_fingerprinted():
@@ -30,10 +34,15 @@ def test_table_rows_and_bullets_count_on_their_own_and_guidance_too():
     row = "Internet to edge | Tampering | Traffic read or changed in transit | 2 | 3 | 6"
     found = prose.fingerprints(markdown)
     assert prose.fingerprint(row) in found
-    assert prose.fingerprint("Which threats did you rank highest and why would an attacker try them first") in found
-    assert prose.fingerprint("Which threats did you rank highest and why would an attacker try them first") not in (
-        prose.fingerprints(markdown, with_comments=False)
+    assert (
+        prose.fingerprint(
+            "Which threats did you rank highest and why would an attacker try them first"
+        )
+        in found
     )
+    assert prose.fingerprint(
+        "Which threats did you rank highest and why would an attacker try them first"
+    ) not in (prose.fingerprints(markdown, with_comments=False))
 
 
 def test_paragraph_lines_point_into_the_file():

@@ -25,8 +25,14 @@ def test_a_fresh_project_is_not_ready_and_every_section_is_named(project, capsys
     assert ready.main([], project) == 1
     items = messages(ready.unfinished(project))
     for section, limits in writing.sections(project):
-        assert f"{section.location}: {section.id}: not written yet (at least {limits.min} words)" in items
-    assert any(item.endswith("K3: no evidence yet") and item.startswith("docs/portfolio.md:") for item in items)
+        assert (
+            f"{section.location}: {section.id}: not written yet (at least {limits.min} words)"
+            in items
+        )
+    assert any(
+        item.endswith("K3: no evidence yet") and item.startswith("docs/portfolio.md:")
+        for item in items
+    )
     assert any(item.endswith("plan week 1: no steps yet") for item in items)
     assert any("status is still proposed" in item for item in items)
     assert "Not ready:" in capsys.readouterr().err
@@ -75,7 +81,10 @@ def test_a_missing_record_and_too_few_adrs_are_named(project):
         adr.unlink()
     items = messages(ready.unfinished(project))
     assert "docs/records/performance-test.md: required document: it is missing (0 found)" in items
-    assert any(item.startswith("docs/adr/[0-9]") and "at least 3 files match (2 found)" in item for item in items)
+    assert any(
+        item.startswith("docs/adr/[0-9]") and "at least 3 files match (2 found)" in item
+        for item in items
+    )
 
 
 def test_an_undated_adr_is_named(project):
