@@ -180,7 +180,10 @@ def statement(root: Path = ROOT) -> str:
         "",
         "| | files |",
         "|---|---:|",
-        *(f"| {name} | {counts.get(name, 0)} |" for name in ("added", "changed", "renamed", "removed")),
+        *(
+            f"| {name} | {counts.get(name, 0)} |"
+            for name in ("added", "changed", "renamed", "removed")
+        ),
         "",
         f"Lines added: {added}; lines removed: {removed}"
         + (f"; {binary} binary files (counted as files only)." if binary else "."),
@@ -216,7 +219,9 @@ def statement(root: Path = ROOT) -> str:
     out += ["", "## Commits per author per week", ""]
     if weeks:
         out += ["| ISO week | author | commits |", "|---|---|---:|"]
-        out += [f"| {week} | {_cell(author)} | {n} |" for (week, author), n in sorted(weeks.items())]
+        out += [
+            f"| {week} | {_cell(author)} | {n} |" for (week, author), n in sorted(weeks.items())
+        ]
     else:
         out += ["No commits since the baseline."]
     out += [

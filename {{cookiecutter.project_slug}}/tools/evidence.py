@@ -113,7 +113,9 @@ def run(pack: Pack, args: list[str], cwd: Path, what: str) -> None:
     except subprocess.CalledProcessError as error:
         message = f"{what} failed (exit {error.returncode})"
         if not pack.draft:
-            raise PackError(f"{message}: fix it, or build a draft with `make evidence DRAFT=1`.", 1)
+            raise PackError(
+                f"{message}: fix it, or build a draft with `make evidence DRAFT=1`.", 1
+            ) from error
         pack.warn(f"{message}; the draft pack has what it produced")
 
 
@@ -167,7 +169,7 @@ PRODUCERS: list[Producer] = [test_reports, models, diagram, inspection]
 
 
 def readiness(root: Path) -> list[str]:
-    from tools import ready  # noqa: PLC0415 - only when building
+    from tools import ready  # the lead's readiness check, imported when used
 
     return [f"{item.location}: {item.message}" for item in ready.unfinished(root)]
 
@@ -190,15 +192,18 @@ def check_repository(root: Path, draft: bool) -> tuple[str, str, list[str]]:
     prefix = str(git(root, "rev-parse", "--show-prefix")).strip()
     changed = [
         entry[3:]
-        for entry in str(git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", "."))
-        .split("\0")
+        for entry in str(
+            git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+        ).split("\0")
         if len(entry) > 3
     ]
     untracked = str(git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", "docs"))
     changed += [f"{path} (not committed)" for path in untracked.split("\0") if path]
     warnings = []
     if changed:
-        names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        names = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
         message = f"Files differ from the last commit: {names}."
         if not draft:
             raise PackError(f"{message} The pack is built from HEAD exactly: commit them first.")
@@ -278,7 +283,9 @@ def rewrite_links(body: str, page: str, repo_path: str, site: Site, broken: list
         target = "" if target == "." else target
         place = None if target.startswith("../") or target == ".." else site.place(target)
         if place is None:
-            broken.append(f"{repo_path}: link to {value} is not in the pack (not committed, or an example)")
+            broken.append(
+                f"{repo_path}: link to {value} is not in the pack (not committed, or an example)"
+            )
             return match[0]
         new = relative(place, page) + (hash_ + fragment if fragment else "")
         return f'{match[1]}"{html.escape(new)}"'
@@ -306,7 +313,9 @@ def render_markdown(text: str) -> tuple[str, str | None]:
     return converter.convert(text), (heading[1] if heading else None)
 
 
-def render_documents(pack: Pack, source: Path, documents: list[str], site: Site, project: str) -> dict:
+def render_documents(
+    pack: Pack, source: Path, documents: list[str], site: Site, project: str
+) -> dict:
     """Render each document into documents/; return {repo path: title}."""
     broken: list[str] = []
     titles = {}
@@ -419,7 +428,9 @@ def write_index(pack: Pack, context: dict, titles: dict, reference: set[str], si
         link("manifest.json", "manifest.json"),
         "</ul>",
     ]
-    (pack.top / "index.html").write_text(page(f"{project}: evidence pack", "\n".join(parts), "index.html", pack, project))
+    (pack.top / "index.html").write_text(
+        page(f"{project}: evidence pack", "\n".join(parts), "index.html", pack, project)
+    )
 
 
 def mark_draft(pack: Pack) -> None:
@@ -430,7 +441,9 @@ def mark_draft(pack: Pack) -> None:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         if DRAFT_BANNER not in text:
             text, n = re.subn(r"(<body[^>]*>)", lambda m: m[1] + DRAFT_BANNER, text, count=1)
-            path.write_text(text if n else DRAFT_BANNER + text, encoding="utf-8", errors="surrogateescape")
+            path.write_text(
+                text if n else DRAFT_BANNER + text, encoding="utf-8", errors="surrogateescape"
+            )
 
 
 # --- Manifest, archive, verification -----------------------------------------------------------
@@ -443,7 +456,8 @@ def sha256(path: Path) -> str:
 def write_manifest(pack: Pack, unfinished: list[str]) -> None:
     paths = sorted(files_under(pack.top))
     entries = [
-        {"path": p, "sha256": sha256(pack.top / p), "size": (pack.top / p).stat().st_size} for p in paths
+        {"path": p, "sha256": sha256(pack.top / p), "size": (pack.top / p).stat().st_size}
+        for p in paths
     ]
     manifest = {
         "slug": pack.slug,
@@ -454,10 +468,14 @@ def write_manifest(pack: Pack, unfinished: list[str]) -> None:
         "warnings": pack.warnings,
         "files": entries,
     }
-    (pack.top / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    (pack.top / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )
     lines = sorted([*entries, {"path": "manifest.json", "sha256": sha256(pack.top / "manifest.json")}],
                    key=lambda e: e["path"])  # fmt: skip
-    (pack.top / "MANIFEST.sha256").write_text("".join(f"{e['sha256']}  {e['path']}\n" for e in lines))
+    (pack.top / "MANIFEST.sha256").write_text(
+        "".join(f"{e['sha256']}  {e['path']}\n" for e in lines)
+    )
 
 
 def write_zip(top: Path, archive: Path, when: float) -> None:
@@ -478,7 +496,9 @@ class _Links(HTMLParser):
         self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.links += [value for name, value in attrs if name in ("href", "src") and value is not None]
+        self.links += [
+            value for name, value in attrs if name in ("href", "src") and value is not None
+        ]
 
 
 def broken_links(archive: Path) -> list[str]:
@@ -486,7 +506,9 @@ def broken_links(archive: Path) -> list[str]:
     with zipfile.ZipFile(archive) as zf:
         names = set(zf.namelist())
         folders = {posixpath.dirname(n) for n in names}
-        folders |= {"/".join(f.split("/")[: i + 1]) for f in list(folders) for i in range(f.count("/"))}
+        folders |= {
+            "/".join(f.split("/")[: i + 1]) for f in list(folders) for i in range(f.count("/"))
+        }
         broken = []
         for name in sorted(names):
             parts = name.split("/")
@@ -525,13 +547,19 @@ def build(root: Path, *, draft: bool, producers: list[Producer], unfinished: lis
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _build(pack: Pack, prefix: str, producers: list[Producer], unfinished: list[str], out: Path) -> Path:
-    from tools import writing  # noqa: PLC0415 - reads the YAML with PyYAML
+def _build(
+    pack: Pack, prefix: str, producers: list[Producer], unfinished: list[str], out: Path
+) -> Path:
+    from tools import writing
 
     source = pack.top / "source"
     extract_head(pack.root, prefix, source)
     cruft = source / ".cruft.json"
-    context = json.loads(cruft.read_text()).get("context", {}).get("cookiecutter", {}) if cruft.is_file() else {}
+    context = (
+        json.loads(cruft.read_text()).get("context", {}).get("cookiecutter", {})
+        if cruft.is_file()
+        else {}
+    )
     project = context.get("project_name") or pack.slug
 
     reference = writing.load_reference(source)
@@ -579,9 +607,13 @@ def summary(archive: Path, root: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, *, root: Path = ROOT, producers: list[Producer] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, root: Path = ROOT, producers: list[Producer] | None = None
+) -> int:
     parser = argparse.ArgumentParser(prog="make evidence", description=__doc__.splitlines()[0])
-    parser.add_argument("--draft", action="store_true", help="build even with unfinished work, marked DRAFT")
+    parser.add_argument(
+        "--draft", action="store_true", help="build even with unfinished work, marked DRAFT"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     unfinished = readiness(root)
@@ -589,7 +621,10 @@ def main(argv: list[str] | None = None, *, root: Path = ROOT, producers: list[Pr
         print("Not ready for submission:", file=sys.stderr)
         for item in unfinished:
             print(f"  {item}", file=sys.stderr)
-        print("Finish these (make ready), or build a draft with `make evidence DRAFT=1`.", file=sys.stderr)
+        print(
+            "Finish these (make ready), or build a draft with `make evidence DRAFT=1`.",
+            file=sys.stderr,
+        )
         return 1
     try:
         archive = build(

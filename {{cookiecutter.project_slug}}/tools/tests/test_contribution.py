@@ -28,7 +28,7 @@ def git(repo: Path, *args: str, author: str = "Alice Able", when: str = WEEK_2) 
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     return subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
+        ["git", "-c", "commit.gpgsign=false", *args],  # noqa: S607
         cwd=repo,
         env=env,
         check=True,
@@ -44,8 +44,17 @@ def commit(repo: Path, message: str, **who: str) -> str:
 
 
 def cruft(template_commit: str) -> str:
-    context = {"cookiecutter": {"project_name": "Tiny", "apprentice_name": "Alice Able", "employer": "Acme"}}
-    return json.dumps({"template": "gh:x/y", "commit": template_commit, "context": context}, indent=2) + "\n"
+    context = {
+        "cookiecutter": {
+            "project_name": "Tiny",
+            "apprentice_name": "Alice Able",
+            "employer": "Acme",
+        }
+    }
+    return (
+        json.dumps({"template": "gh:x/y", "commit": template_commit, "context": context}, indent=2)
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -126,7 +135,9 @@ def test_a_rename_is_one_file(repo):
     (repo / "old name.txt").rename(repo / "new name.txt")
     commit(repo, "rename", when=WEEK_3)
     changes = contribution.changes(repo, first)
-    assert [(c.status, c.old_path, c.path) for c in changes] == [("renamed", "old name.txt", "new name.txt")]
+    assert [(c.status, c.old_path, c.path) for c in changes] == [
+        ("renamed", "old name.txt", "new name.txt")
+    ]
     assert contribution.line_counts(repo, first) == (0, 0, 0)
 
 

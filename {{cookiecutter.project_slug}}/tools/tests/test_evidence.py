@@ -66,7 +66,16 @@ class Item:
 
 def git(root: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=Alice Able", "-c", "user.email=a@example.com", "-c", "commit.gpgsign=false", *args],
+        [  # noqa: S607 - git from PATH
+            "git",
+            "-c",
+            "user.name=Alice Able",
+            "-c",
+            "user.email=a@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
         cwd=root,
         check=True,
         capture_output=True,
@@ -104,10 +113,14 @@ def project(tmp_path: Path, monkeypatch, unfinished) -> Path:
     # The documents the YAML would declare, as the lead's writing module lists them.
     monkeypatch.setattr(writing, "load_reference", lambda root=None: {})
     monkeypatch.setattr(
-        writing, "document_files", lambda root, reference=None: [Path(p) for p in OWN if (root / p).is_file()]
+        writing,
+        "document_files",
+        lambda root, reference=None: [Path(p) for p in OWN if (root / p).is_file()],
     )
     monkeypatch.setattr(
-        writing, "reference_files", lambda root, reference=None: [Path(p) for p in REFERENCE if (root / p).is_file()]
+        writing,
+        "reference_files",
+        lambda root, reference=None: [Path(p) for p in REFERENCE if (root / p).is_file()],
     )
     return root
 
@@ -197,9 +210,16 @@ def test_the_manifest_matches_the_files(project):
         assert hashlib.sha256(files[name]).hexdigest() == digest, name
     manifest = json.loads(files["manifest.json"])
     assert manifest["draft"] is False
-    assert manifest["commit"] == subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    assert (
+        manifest["commit"]
+        == subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     for entry in manifest["files"]:
         assert hashlib.sha256(files[entry["path"]]).hexdigest() == entry["sha256"]
         assert len(files[entry["path"]]) == entry["size"]
@@ -226,7 +246,9 @@ def test_a_draft_says_so_on_every_page(project, unfinished):
         assert evidence.DRAFT_BANNER.encode() in files[name], name
     manifest = json.loads(files["manifest.json"])
     assert manifest["draft"] is True
-    assert manifest["unfinished"] == ["docs/threat-model.md:12: section threat.risks is not written"]
+    assert manifest["unfinished"] == [
+        "docs/threat-model.md:12: section threat.risks is not written"
+    ]
 
 
 def test_a_dirty_tree_is_refused_and_a_draft_warns(project, capsys):
@@ -275,7 +297,9 @@ def test_graphviz_is_required_for_a_final_pack(project, monkeypatch, capsys):
 def test_broken_links_are_found(tmp_path):
     archive = tmp_path / "pack.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("p/index.html", '<a href="a/b.html#x">ok</a><a href="a/">dir</a><img src="missing.png">')
+        zf.writestr(
+            "p/index.html", '<a href="a/b.html#x">ok</a><a href="a/">dir</a><img src="missing.png">'
+        )
         zf.writestr("p/a/b.html", '<a href="../index.html">up</a><a href="https://x.org">out</a>')
-        zf.writestr("p/source/t.html", '<a href="{{ url }}">a template, not a page</a>')
+        zf.writestr("p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>')
     assert evidence.broken_links(archive) == ["p/index.html: missing.png"]
