@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -127,20 +126,3 @@ def test_stale_diagram_fails_the_check_until_redrawn(tmp_path, shared_env):
     run([str(shared_env), "-m", "diagram"], cwd=infra, env=tool_env())
     run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env())
     assert "eu-west-2c" not in (project / "docs" / "architecture.md").read_text()
-
-
-def test_evidence_pack_builds_offline(tmp_path, shared_env):
-    project = bake(tmp_path)
-    env = tool_env(PYTHONPATH=str(project / "app" / "src"))
-    result = run([str(shared_env), "-m", "tools.evidence"], cwd=project, env=env, timeout=600)
-    archive = project / "build" / "evidence" / "service_desk-evidence.zip"
-    assert archive.is_file()
-    import zipfile
-
-    names = set(zipfile.ZipFile(archive).namelist())
-    for expected in ("test-reports/app-junit.xml", "test-reports/app-coverage.xml", "test-reports/infra-junit.xml",
-                     "models/prod.json", "diagram/architecture-mermaid.md", "documents/docs/ksb-analysis.html"):  # fmt: skip
-        assert expected in names, expected
-    if shutil.which("dot"):
-        assert "diagram/architecture.png" in names
-    assert "service_desk-evidence.zip:" in result.stdout

@@ -51,6 +51,7 @@ from tools import contribution, prose
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "staging", "prod")
 EXCLUDED = ("docs/examples",)  # worked examples are never submitted
+MAX_SHOWN = 25  # unfinished items on a draft's front page
 GRAPHVIZ_MISSING = (
     "Graphviz (dot) is needed for the architecture picture: "
     "apt install graphviz / brew install graphviz"
@@ -385,7 +386,11 @@ def write_index(pack: Pack, context: dict, titles: dict, reference: set[str], si
     parts.append("</dl>")
     if pack.draft:
         parts.append("<p><strong>DRAFT</strong>: unfinished work when built:</p><ul>")
-        parts += [f"<li>{html.escape(w)}</li>" for w in pack.warnings] + ["</ul>"]
+        parts += [f"<li>{html.escape(w)}</li>" for w in pack.warnings[:MAX_SHOWN]]
+        if len(pack.warnings) > MAX_SHOWN:
+            more = len(pack.warnings) - MAX_SHOWN
+            parts.append(f"<li>... and {more} more (manifest.json lists them all)</li>")
+        parts.append("</ul>")
     own = [p for p in titles if p not in reference]
     parts += ["<h2>Documents</h2>", "<ul>"]
     parts += [link(site.rendered[p], f"{titles[p]} ({p})") for p in own] + ["</ul>"]
@@ -560,7 +565,11 @@ def _build(
         if cruft.is_file()
         else {}
     )
-    project = context.get("project_name") or pack.slug
+    readme = (
+        H1.search((source / "README.md").read_text()) if (source / "README.md").is_file() else None
+    )
+    project = context.get("project_name") or (readme[1] if readme else pack.slug)
+    context.setdefault("project_name", project)
 
     reference = writing.load_reference(source)
     own = [p.as_posix() for p in writing.document_files(source, reference)]
