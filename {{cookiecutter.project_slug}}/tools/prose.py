@@ -48,26 +48,26 @@ def count_words(markdown: str) -> int:
     return sum(1 for line in _visible_lines(markdown) for token in line.split() if is_word(token))
 
 
-def numbered_paragraphs(markdown: str) -> list[tuple[int, str]]:
-    """(line index of its first line, text) of each blank-line separated block of visible
-    text, and of each line of a list or table on its own (a copied row is a copy too)."""
-    blocks: list[list[tuple[int, str]]] = [[]]
+def blocks(markdown: str) -> list[list[tuple[int, str]]]:
+    """Blank-line separated blocks of visible text: lists of (line index, line)."""
+    found: list[list[tuple[int, str]]] = [[]]
     for index, line in enumerate(_visible_lines(markdown)):
         if line.strip():
-            blocks[-1].append((index, line.strip()))
-        elif blocks[-1]:
-            blocks.append([])
-    units = []
-    for block in blocks:
-        if block:
-            units.append((block[0][0], " ".join(text for _, text in block)))
-        if len(block) > 1:
-            units.extend(block)
-    return units
+            found[-1].append((index, line.strip()))
+        elif found[-1]:
+            found.append([])
+    return [block for block in found if block]
+
+
+def units(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A block as a whole and, when it has several lines, each line on its own: a copied
+    table row or bullet is a copy too."""
+    whole = [(block[0][0], " ".join(text for _, text in block))]
+    return whole + (block if len(block) > 1 else [])
 
 
 def paragraphs(markdown: str) -> list[str]:
-    return [text for _, text in numbered_paragraphs(markdown)]
+    return [text for block in blocks(markdown) for _, text in units(block)]
 
 
 def comment_paragraphs(markdown: str) -> list[str]:

@@ -64,6 +64,14 @@ def missing_documents(root: Path, reference: dict) -> list[Item]:
     return items
 
 
+def copied(block: list[tuple[int, str]], copies: set[str]) -> list[tuple[int, str]]:
+    """The whole block when it is a copy, else each copied line of it (a row, a bullet)."""
+    whole, *lines = prose.units(block)
+    if prose.fingerprint(whole[1]) in copies:
+        return [whole]
+    return [(index, text) for index, text in lines if prose.fingerprint(text) in copies]
+
+
 def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[Item]:
     items = []
     for section, limits in writing.sections(root, reference):
@@ -83,13 +91,14 @@ def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[It
                 )
             )
         body_line = section.line + section.marker.count("\n")
-        for index, text in prose.numbered_paragraphs(section.body):
-            if prose.fingerprint(text) in copies:
+        for block in prose.blocks(section.body):
+            for index, text in copied(block, copies):
                 start = " ".join(text.split()[:8])
                 items.append(
                     Item(
                         f"{section.path.as_posix()}:{body_line + index}",
-                        f'{section.id}: copied from the template\'s examples or guidance ("{start} ..."): write your own',
+                        f"{section.id}: copied from the template's examples or guidance "
+                        f'("{start} ..."): write your own',
                     )
                 )
     return items

@@ -301,5 +301,7 @@ def test_broken_links_are_found(tmp_path):
             "p/index.html", '<a href="a/b.html#x">ok</a><a href="a/">dir</a><img src="missing.png">'
         )
         zf.writestr("p/a/b.html", '<a href="../index.html">up</a><a href="https://x.org">out</a>')
-        zf.writestr("p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>')
+        zf.writestr(
+            "p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>'
+        )
     assert evidence.broken_links(archive) == ["p/index.html: missing.png"]

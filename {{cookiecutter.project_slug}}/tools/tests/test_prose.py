@@ -47,5 +47,10 @@ def test_table_rows_and_bullets_count_on_their_own_and_guidance_too():
 
 def test_paragraph_lines_point_into_the_file():
     markdown = "<!-- two\nlines -->\n\nFirst paragraph here.\n\n- a bullet\n- another one\n"
-    units = prose.numbered_paragraphs(markdown)
-    assert (3, "First paragraph here.") in units and (5, "- a bullet") in units
+    blocks = prose.blocks(markdown)
+    assert blocks == [[(3, "First paragraph here.")], [(5, "- a bullet"), (6, "- another one")]]
+    assert prose.units(blocks[1]) == [
+        (5, "- a bullet - another one"),
+        (5, "- a bullet"),
+        (6, "- another one"),
+    ]

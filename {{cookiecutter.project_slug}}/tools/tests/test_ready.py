@@ -69,9 +69,26 @@ def test_a_paragraph_copied_from_the_examples_is_found(project):
     )
     marker = "<!-- write:end threat.encryption -->"
     edit(project, "docs/threat-model.md", marker, f"\n{example}\n\n{marker}")
-    [item] = ready.unfinished(project)
+    [item] = ready.unfinished(project)  # one item for the paragraph, not one per line
     assert item.location.startswith("docs/threat-model.md:")
     assert "copied from the template's examples or guidance" in item.message
+
+
+def test_a_copied_table_row_is_found_inside_your_own_table(project):
+    apprentice.finish(project)
+    row = next(
+        line
+        for line in (project / "docs" / "examples" / "threat-model.md").read_text().splitlines()
+        if line.startswith("|") and len(line.split()) > 20
+    )
+    mine = "| Boundary | Threat | Example | L | I | Risk | Mitigation |\n|---|---|---|---|---|---|---|\n"
+    mine += "| Users to edge | Spoofing | A colleague's session stolen on shared kiosks | 2 | 3 | 6 | Short sessions |\n"
+    marker = "<!-- write:end threat.risks -->"
+    edit(project, "docs/threat-model.md", marker, f"\n{mine}{row}\n{marker}")
+    [item] = ready.unfinished(project)
+    assert item.message.startswith("threat.risks: copied")
+    line = int(item.location.rsplit(":", 1)[1])
+    assert (project / "docs" / "threat-model.md").read_text().splitlines()[line - 1] == row
 
 
 def test_a_missing_record_and_too_few_adrs_are_named(project):
