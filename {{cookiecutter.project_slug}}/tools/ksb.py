@@ -24,6 +24,7 @@ class Row:
     code: str
     title: str
     evidence: str
+    text: str  # the whole row, as written
 
     @property
     def location(self) -> str:
@@ -46,9 +47,8 @@ def read_map(root: Path, path: Path) -> list[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if match := ROW.match(line.strip()):
             cells = [cell.strip() for cell in match["cells"].split("|")]
-            rows.append(
-                Row(path, number, match["code"], cells[0], cells[-1] if len(cells) > 1 else "")
-            )
+            evidence = cells[-1] if len(cells) > 1 else ""
+            rows.append(Row(path, number, match["code"], cells[0], evidence, line.strip()))
     return rows
 
 

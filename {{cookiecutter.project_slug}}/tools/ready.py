@@ -7,7 +7,8 @@ Lists every unfinished item with its file and line:
 - a writing section under its floor (docs/reference/ksb-st0825.yaml);
 - a paragraph identical to one of the template's guidance or example paragraphs
   (fingerprints in docs/reference/template-paragraphs.txt, written at generation);
-- a KSB map or portfolio row without evidence, a plan week without steps;
+- a KSB map or portfolio row without evidence, or with the template's suggested evidence
+  unchanged; a plan week without steps;
 - an ADR still "proposed" or undated;
 - anything `make docs-check` reports.
 On success it prints a readiness summary: words per document against the limits, KSBs
@@ -104,11 +105,27 @@ def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[It
     return items
 
 
-def empty_evidence(root: Path, reference: dict) -> list[Item]:
-    return [
+def template_row(row: ksb.Row, copies: set[str]) -> bool:
+    """A map row exactly as the template suggested it."""
+    return bool(prose.fingerprints(row.text) & copies)
+
+
+def missing_evidence(root: Path, reference: dict, copies: set[str]) -> list[Item]:
+    items = [
         Item(row.location, f"{row.code}: no evidence yet")
         for row in ksb.empty_evidence(root, reference)
     ]
+    for rows, _ in ksb.evidenced(root, reference).values():
+        items += [
+            Item(
+                row.location,
+                f"{row.code}: evidence is still the template's suggestion: "
+                "point it at your own work (a record, a commit, a pipeline run)",
+            )
+            for row in rows
+            if template_row(row, copies)
+        ]
+    return items
 
 
 def plan_without_steps(root: Path) -> list[Item]:
@@ -151,9 +168,10 @@ def unfinished(root: Path = writing.ROOT) -> list[Item]:
     reference = writing.load_reference(root)
     found = [_item(problem) for problem in docs_check.problems(root)]
     found += missing_documents(root, reference)
+    copies = template_fingerprints(root)
     with contextlib.suppress(writing.MarkerError):  # docs-check reported it
-        found += unwritten_sections(root, reference, template_fingerprints(root))
-    found += empty_evidence(root, reference)
+        found += unwritten_sections(root, reference, copies)
+    found += missing_evidence(root, reference, copies)
     found += plan_without_steps(root)
     found += undecided(root, reference)
     return found
@@ -176,8 +194,9 @@ def summary(root: Path = writing.ROOT, today: dt.date | None = None) -> str:
             if limits and limits.max
         )
         lines.append(f"{path.as_posix():<42} {words:>5}  {limited}")
+    copies = template_fingerprints(root)
     counts = ", ".join(
-        f"{len(rows)}/{total} {method}"
+        f"{sum(not template_row(row, copies) for row in rows)}/{total} {method}"
         for method, (rows, total) in ksb.evidenced(root, reference).items()
     )
     lines.append(f"KSBs evidenced: {counts}")

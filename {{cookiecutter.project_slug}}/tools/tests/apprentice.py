@@ -53,12 +53,15 @@ def write_sections(root: Path, author: str = "apprentice") -> None:
 
 
 def write_evidence(root: Path) -> None:
+    """Evidence of one's own in every row: appended to the template's suggestion, or into
+    an empty cell."""
     reference = writing.load_reference(root)
-    for row in ksb.empty_evidence(root, reference):
-        path = root / row.path
+    for ksb_map in reference["ksb_maps"]:
+        path = root / ksb_map["path"]
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        line = lines[row.line - 1]
-        lines[row.line - 1] = line.rstrip().rstrip("|").rstrip() + f" {words(row.code, 6)} |\n"
+        for row in ksb.read_map(root, Path(ksb_map["path"])):
+            line = lines[row.line - 1].rstrip().rstrip("|").rstrip()
+            lines[row.line - 1] = f"{line}{',' if row.evidence else ''} {words(row.code, 6)} |\n"
         path.write_text("".join(lines), encoding="utf-8")
 
 

@@ -34,6 +34,12 @@ def test_a_fresh_project_is_not_ready_and_every_section_is_named(project, capsys
         for item in items
     )
     assert any(item.endswith("plan week 1: no steps yet") for item in items)
+    assert any(
+        item.startswith("docs/ksb-analysis.md:")
+        and "K7: evidence is still the template's suggestion" in item
+        for item in items
+    )
+    assert "KSBs evidenced: 0/31 project, 0/20 discussion" in ready.summary(project)
     assert any("status is still proposed" in item for item in items)
     assert "Not ready:" in capsys.readouterr().err
 
@@ -45,6 +51,18 @@ def test_finished_documents_are_ready_with_a_summary(project):
     assert "KSBs evidenced: 31/31 project, 20/20 discussion" in summary
     assert "brief.summary 305/500" in summary and "ksb-analysis 205/300" in summary
     assert "Submission deadline:" in summary and "days from today" in summary
+
+
+def test_a_map_row_left_as_the_template_wrote_it_is_named(project):
+    original = (project / "docs" / "ksb-analysis.md").read_text()
+    apprentice.finish(project)
+    row = next(line for line in original.splitlines() if line.startswith("| S22 |"))
+    finished = (project / "docs" / "ksb-analysis.md").read_text()
+    mine = next(line for line in finished.splitlines() if line.startswith("| S22 |"))
+    edit(project, "docs/ksb-analysis.md", mine, row)
+    [item] = ready.unfinished(project)
+    assert item.message.startswith("S22: evidence is still the template's suggestion")
+    assert "KSBs evidenced: 30/31 project, 20/20 discussion" in ready.summary(project)
 
 
 def test_under_the_floor_is_reported_with_its_count(project):
