@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -85,11 +86,19 @@ def write_plan(project: Path) -> str | None:
     return None
 
 
-def template_commit(repo_dir: str) -> str | None:
+def template_dir(answers: dict) -> Path:
+    """The template's folder. Cookiecutter gives it as typed (`cookiecutter .`), and this
+    hook runs inside the new project, so a relative path is resolved against the folder
+    cookiecutter was started from (the shell's PWD)."""
+    given = Path(str(answers.get("_repo_dir", "")))
+    return given if given.is_absolute() else Path(os.environ.get("PWD", ".")) / given
+
+
+def template_commit(repo_dir: Path) -> str | None:
     """The template's git commit, or None when it is not a git checkout."""
     try:
         result = subprocess.run(
-            ["git", "-C", repo_dir, "rev-parse", "HEAD"],
+            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
@@ -105,7 +114,7 @@ def template_location(answers: dict) -> str:
     given = str(answers.get("_template", ""))
     if "://" in given or given.startswith(("gh:", "gl:", "bb:", "git@", "git+")):
         return given
-    return str(Path(answers["_repo_dir"]).resolve())
+    return str(template_dir(answers).resolve())
 
 
 def cruft_state(answers: dict, commit: str) -> dict:
@@ -128,7 +137,7 @@ def record_answers_for_updates(project: Path, answers: dict) -> str | None:
     """Write .cruft.json, unless cruft itself is generating (it writes its own)."""
     if "_commit" in answers:
         return None
-    commit = template_commit(answers.get("_repo_dir", ""))
+    commit = template_commit(template_dir(answers))
     if commit is None:
         return (
             "The template is not a git checkout, so no .cruft.json was written: "

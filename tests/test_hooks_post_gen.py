@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import subprocess
+from pathlib import Path
 
-from conftest import TEMPLATE, bake
+from conftest import TEMPLATE, TOOLS_BIN, bake
 
 spec = importlib.util.spec_from_file_location("post_gen", TEMPLATE / "hooks" / "post_gen_project.py")
 post_gen = importlib.util.module_from_spec(spec)
@@ -27,6 +30,23 @@ def test_template_location_keeps_urls_and_resolves_local_paths(tmp_path):
     assert post_gen.template_location({"_template": url}) == url
     local = {"_template": ".", "_repo_dir": str(tmp_path / "x" / "..")}
     assert post_gen.template_location(local) == str(tmp_path)
+
+
+def test_a_relative_template_path_is_where_cookiecutter_was_started(tmp_path, monkeypatch):
+    """`cookiecutter .`: the hook runs in the new project, the path is relative to the shell's."""
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert post_gen.template_location({"_template": ".", "_repo_dir": "."}) == str(tmp_path)
+    assert post_gen.template_dir({"_repo_dir": "/abs/template"}) == Path("/abs/template")
+
+
+def test_cookiecutter_dot_records_the_template_for_updates(tmp_path):
+    output = tmp_path / "out"
+    subprocess.run(
+        [str(TOOLS_BIN / "cookiecutter"), ".", "--no-input", "-o", str(output), "gateway_date=2027-03-01"],
+        cwd=TEMPLATE, env={**os.environ, "PWD": str(TEMPLATE)}, check=True, capture_output=True,
+    )  # fmt: skip
+    cruft = json.loads((output / "service_desk" / ".cruft.json").read_text())
+    assert cruft["template"] == str(TEMPLATE)
 
 
 def test_cruft_state_matches_cruft_and_drops_machine_specific_keys(tmp_path):
