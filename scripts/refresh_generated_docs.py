@@ -61,7 +61,7 @@ def refresh_static_docs() -> None:
 
 
 OPEN = "{% if cookiecutter.domain_name -%}\n"
-CLOSE = "{% endif -%}\n"
+CLOSE = "{% endif %}\n"
 
 
 def main() -> int:

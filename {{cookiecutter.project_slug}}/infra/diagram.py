@@ -21,6 +21,7 @@ from synth import synthesize
 DOC = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 BEGIN, END = "<!-- diagram:begin -->", "<!-- diagram:end -->"
 DRAWN_STACK = "prod"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Architecture:
     vpc_cidr: str
     zones: list[Zone]
     cloudfront: bool
+    internal_alb: bool  # no public address: CloudFront reaches it through a VPC origin
     waf: bool
     https_listener: bool
     min_tasks: int
@@ -82,6 +84,7 @@ def read_architecture(model: dict) -> Architecture:
         vpc_cidr=vpc["inputs"]["cidrBlock"],
         zones=zones,
         cloudfront=bool(of_type("aws:cloudfront/distribution:Distribution")),
+        internal_alb=all(lb["inputs"].get("internal") for lb in of_type(LOAD_BALANCER)),
         waf=bool(of_type("aws:wafv2/webAclAssociation:WebAclAssociation")),
         https_listener=any(
             listener["inputs"].get("protocol") == "HTTPS"
@@ -102,15 +105,20 @@ def mermaid(arch: Architecture) -> str:
     lines = ["flowchart TB", '  users(["Users (browser, API clients)"])']
     if arch.cloudfront:
         edge = "cdn"
-        lines.append('  cdn["CloudFront<br/>HTTPS, *.cloudfront.net certificate"]')
+        # With its default certificate CloudFront's security policy is TLSv1 (see edge.py).
+        lines.append(
+            '  cdn["CloudFront<br/>HTTPS, *.cloudfront.net certificate<br/>security policy TLSv1"]'
+        )
         lines.append("  users -->|HTTPS| cdn")
     else:
         edge = "users"
     waf = "<br/>WAF: AWS managed rules, rate limit" if arch.waf else ""
     listener = (
-        "HTTPS 443, TLS 1.2+; HTTP redirects"
+        "internal, private subnets, no public address<br/>HTTP 80 from CloudFront only"
+        if arch.internal_alb
+        else "internet-facing<br/>HTTPS 443, TLS 1.2+; HTTP only redirects"
         if arch.https_listener
-        else "HTTP 80 from CloudFront only"
+        else "internet-facing<br/>HTTP 80"
     )
     lines.append(f'  subgraph vpc["VPC {arch.vpc_cidr} ({arch.stack})"]')
     lines.append(f'    alb["Application Load Balancer<br/>{listener}{waf}"]')
@@ -127,7 +135,8 @@ def mermaid(arch: Architecture) -> str:
             "    end",
         ]
     lines.append("  end")
-    lines.append(f"  {edge} -->|{'HTTP + secret header' if arch.cloudfront else 'HTTPS'}| alb")
+    into_alb = "VPC origin: HTTP, inside AWS" if arch.internal_alb else "HTTPS"
+    lines.append(f"  {edge} -->|{into_alb}| alb")
     for i in range(len(arch.zones)):
         lines.append(f"  alb -->|port 8000| app{i}")
     lines.append("  app0 -->|PostgreSQL over TLS| data0")
@@ -210,7 +219,8 @@ def render_png(model: dict, path: Path) -> None:
         users = Users("Users")
         alb = ALB("Load balancer")
         if arch.cloudfront:
-            users >> Edge(label="HTTPS") >> CloudFront("CloudFront") >> alb
+            into_alb = "VPC origin (HTTP)" if arch.internal_alb else "HTTPS"
+            users >> Edge(label="HTTPS") >> CloudFront("CloudFront") >> Edge(label=into_alb) >> alb
         else:
             users >> Edge(label="HTTPS") >> alb
         if arch.waf:

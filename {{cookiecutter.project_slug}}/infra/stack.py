@@ -96,6 +96,8 @@ def build(
         EdgeArgs(
             vpc_id=network.vpc.id,
             public_subnet_ids=[s.id for s in network.public_subnets],
+            private_subnet_ids=[s.id for s in network.private_subnets],
+            internet_gateway=network.internet_gateway,
             domain_name=profile.domain_name,
             waf=profile.waf,
             deletion_protection=profile.alb_deletion_protection,

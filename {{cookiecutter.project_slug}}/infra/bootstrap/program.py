@@ -9,9 +9,11 @@ import pulumi
 import pulumi_aws as aws
 from ci_access import (
     ENVIRONMENTS,
+    MANAGED_POLICIES_PER_ROLE,
     PROVIDERS,
     deploy_policy,
     deploy_subjects,
+    policy_parts,
     preview_subjects,
     publish_policy,
     publish_subjects,
@@ -62,6 +64,9 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     def trusting(subjects: list[str]) -> pulumi.Output[str]:
         return oidc.arn.apply(lambda arn: json.dumps(trust_policy(ci, arn, subjects)))
 
+    # The registry's ARN, known before it exists: each deploy policy is split to fit AWS's
+    # size limit, and how many parts it takes must be known when the program runs.
+    repository_arn = f"arn:aws:ecr:{aws.get_region().region}:{account_id}:repository/{project}"
     for environment in ENVIRONMENTS:
         role = ci_role(
             f"deploy-{environment}",
@@ -70,15 +75,20 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
             trusting(deploy_subjects(ci, source, environment, strategy)),
             state_access,
         )
-        aws.iam.RolePolicy(
-            f"deploy-{environment}",
-            role=role.id,
-            policy=repository.arn.apply(
-                lambda arn, env=environment: json.dumps(
-                    deploy_policy(account_id, project, arn, env)
-                )
-            ),
-        )
+        parts = policy_parts(deploy_policy(account_id, project, repository_arn, environment))
+        if len(parts) > MANAGED_POLICIES_PER_ROLE:
+            raise ValueError(f"deploy-{environment}: {len(parts)} policies, AWS allows a role 10")
+        for number, part in enumerate(parts, start=1):
+            managed = aws.iam.Policy(
+                f"deploy-{environment}-{number}",
+                name=f"{project}-deploy-{environment}-{number}",
+                description=f"CI deploys {environment} (part {number}; see infra/bootstrap)",
+                policy=json.dumps(part),
+                opts=pulumi.ResourceOptions(depends_on=[repository]),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"deploy-{environment}-{number}", role=role.name, policy_arn=managed.arn
+            )
         outputs[f"deploy_role_{environment}"] = role.arn
 
     # Build jobs push images and run no Pulumi: no state access.

@@ -60,7 +60,7 @@ class Database(pulumi.ComponentResource):
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description="PostgreSQL from the app's tasks only",
+            description="PostgreSQL from the app tasks only",
             opts=child,
         )
         parameters = aws.rds.ParameterGroup(

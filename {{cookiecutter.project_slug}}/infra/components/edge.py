@@ -1,13 +1,17 @@
-"""The way in: an Application Load Balancer across the public subnets, always behind HTTPS.
+"""The way in: an Application Load Balancer in front of the app's tasks; users only ever
+speak HTTPS to the edge, and no plain HTTP crosses a public network.
 
-With a custom domain: ACM certificate on the load balancer; HTTPS with TLS 1.2+ and HTTP
-redirected to HTTPS.
+With a custom domain: the load balancer faces the internet in the public subnets, with an
+ACM certificate; HTTPS with TLS 1.2+ forwards to the app, and port 80 only answers with a
+redirect to HTTPS (it serves no content).
 
-Without one: CloudFront sits in front and serves HTTPS on its own *.cloudfront.net
-certificate. The load balancer then accepts only CloudFront's addresses (an AWS-managed
-prefix list) carrying a secret header, so nobody can bypass CloudFront. Trade-off: the hop
-from CloudFront to the load balancer is plain HTTP inside AWS's network. To encrypt that
-hop too, give the project a domain.
+Without one: CloudFront serves HTTPS on its own *.cloudfront.net certificate and reaches an
+*internal* load balancer in the private subnets through a CloudFront VPC origin. The load
+balancer has no public address; its security group admits only CloudFront's origin-facing
+prefix list, which it can only be reached from through the VPC origin. The hop from
+CloudFront into the VPC and on to the tasks is plain HTTP inside AWS's network: an ALB's
+AWS host name cannot get a publicly trusted certificate, and CloudFront accepts no other.
+To encrypt that hop too, give the project a domain.
 
 Both ways: a WAF web ACL with AWS managed rules (when the profile asks for it), access logs
 to a private, encrypted, TLS-only bucket, and health checks on /readyz.
@@ -20,11 +24,11 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 APP_PORT = 8000
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
-ORIGIN_HEADER = "X-Origin-Verify"
+# The addresses CloudFront connects to origins from, VPC origins included (AWS-managed).
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 # AWS-managed CloudFront policies (fixed IDs, the same in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -41,6 +45,10 @@ MANAGED_RULE_GROUPS = (
 class EdgeArgs:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: list[pulumi.Input[str]]
+    private_subnet_ids: list[pulumi.Input[str]]
+    # CloudFront creates a VPC origin only in a VPC with an internet gateway attached
+    # (the gateway carries none of its traffic).
+    internet_gateway: pulumi.Resource
     domain_name: str | None
     waf: bool
     deletion_protection: bool
@@ -57,9 +65,11 @@ class Edge(pulumi.ComponentResource):
             f"{name}-alb-sg", vpc_id=args.vpc_id, description="Load balancer", opts=child
         )
         if behind_cloudfront:
-            cloudfront_ips = aws.ec2.get_managed_prefix_list_output(
-                name="com.amazonaws.global.cloudfront.origin-facing"
-            )
+            # AWS's instruction for VPC origins: admit CloudFront's managed prefix list.
+            # AWS also creates a security group, CloudFront-VPCOrigins-Service-SG, with the
+            # first VPC origin in a VPC; it cannot be used here: it does not exist until
+            # the VPC origin does, so a first deploy could not refer to it.
+            cloudfront_ips = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_FACING)
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-from-cloudfront",
                 security_group_id=self.security_group.id,
@@ -67,7 +77,7 @@ class Edge(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=80,
                 to_port=80,
-                description="HTTP from CloudFront only",
+                description="HTTP from the CloudFront VPC origin only",
                 opts=child,
             )
         else:
@@ -87,8 +97,9 @@ class Edge(pulumi.ComponentResource):
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
-            internal=False,
-            subnets=args.public_subnet_ids,
+            # Behind CloudFront: no public address at all, only CloudFront reaches it.
+            internal=behind_cloudfront,
+            subnets=args.private_subnet_ids if behind_cloudfront else args.public_subnet_ids,
             security_groups=[self.security_group.id],
             drop_invalid_header_fields=True,  # refuse request-smuggling tricks
             enable_deletion_protection=args.deletion_protection,
@@ -117,43 +128,18 @@ class Edge(pulumi.ComponentResource):
         # them: ECS refuses a target group that no listener uses yet.
 
         if behind_cloudfront:
-            origin_secret = random.RandomPassword(
-                f"{name}-origin-secret", length=32, special=False, opts=child
-            )
+            # Plain HTTP, but on an internal load balancer that only CloudFront's VPC
+            # origin reaches: nothing on the internet can connect to it.
             listener = aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.load_balancer.arn,
                 port=80,
                 protocol="HTTP",
-                default_actions=[
-                    {
-                        "type": "fixed-response",
-                        "fixed_response": {
-                            "content_type": "text/plain",
-                            "message_body": "Forbidden",
-                            "status_code": "403",
-                        },
-                    }
-                ],
+                default_actions=forward,
                 opts=child,
             )
-            from_cloudfront = aws.lb.ListenerRule(
-                f"{name}-from-cloudfront",
-                listener_arn=listener.arn,
-                priority=1,
-                conditions=[
-                    {
-                        "http_header": {
-                            "http_header_name": ORIGIN_HEADER,
-                            "values": [origin_secret.result],
-                        }
-                    }
-                ],
-                actions=forward,
-                opts=child,
-            )
-            self.listeners = [listener, from_cloudfront]
-            distribution = self._cloudfront(name, origin_secret.result, child)
+            self.listeners = [listener]
+            distribution = self._cloudfront(name, args.internet_gateway, child)
             self.url = pulumi.Output.concat("https://", distribution.domain_name)
             self.certificate_validation_records = None
         else:
@@ -254,24 +240,41 @@ class Edge(pulumi.ComponentResource):
         )
         return bucket, policy
 
-    def _cloudfront(self, name: str, origin_secret: pulumi.Output[str], child):
+    def _cloudfront(self, name: str, internet_gateway: pulumi.Resource, child):
+        origin = aws.cloudfront.VpcOrigin(
+            f"{name}-origin",
+            vpc_origin_endpoint_config={
+                "name": self.load_balancer.name,  # unique in the account, like the ALB's
+                "arn": self.load_balancer.arn,
+                "http_port": 80,
+                "https_port": 443,
+                # No certificate CloudFront would accept can name an internal ALB.
+                "origin_protocol_policy": "http-only",
+                "origin_ssl_protocols": {"items": ["TLSv1.2"], "quantity": 1},  # required
+            },
+            # Deploying a VPC origin takes minutes (up to about 15); leave room.
+            timeouts={"create": "30m", "update": "30m", "delete": "30m"},
+            # The load balancer must be active first (its creation waits for that) and the
+            # VPC must have its internet gateway.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
+        )
         return aws.cloudfront.Distribution(
             f"{name}-cdn",
             enabled=True,
-            comment=f"{name}: HTTPS in front of the load balancer",
+            comment=f"{name}: HTTPS in front of the internal load balancer",
             price_class="PriceClass_100",  # Europe and North America edges: the cheapest
             http_version="http2and3",
             origins=[
                 {
                     "origin_id": "alb",
                     "domain_name": self.load_balancer.dns_name,
-                    "custom_origin_config": {
-                        "http_port": 80,
-                        "https_port": 443,
-                        "origin_protocol_policy": "http-only",
-                        "origin_ssl_protocols": ["TLSv1.2"],
+                    "vpc_origin_config": {
+                        "vpc_origin_id": origin.id,
+                        # Drop idle connections well before the ALB does (60 s): a request
+                        # on a connection the ALB is closing would fail with a 502.
+                        "origin_keepalive_timeout": 5,
+                        "origin_read_timeout": 30,
                     },
-                    "custom_headers": [{"name": ORIGIN_HEADER, "value": origin_secret}],
                 }
             ],
             default_cache_behavior={
@@ -284,6 +287,9 @@ class Edge(pulumi.ComponentResource):
                 "compress": True,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},
+            # With its default certificate CloudFront accepts TLS 1.0 and later from viewers
+            # (security policy TLSv1): no minimum can be set without a certificate of our
+            # own, which needs a domain. Browsers negotiate TLS 1.2 or 1.3.
             viewer_certificate={"cloudfront_default_certificate": True},
             opts=child,
         )
@@ -358,10 +364,6 @@ class Edge(pulumi.ComponentResource):
             f"{name}-waf",
             resource_arn=web_acl.arn,
             log_destination_configs=[waf_logs.arn],
-            # WAF logs every request header: keep CloudFront's secret out of the logs.
-            redacted_fields=[{"single_header": {"name": ORIGIN_HEADER.lower()}}]
-            if behind_cloudfront
-            else None,
             opts=child,
         )
 

@@ -5,9 +5,10 @@ import pulumi_aws as aws
 
 
 def iam_path() -> str:
-    """Every role of this project lives under /<project>/: the CI deploy role (see
-    bootstrap/) may create and pass roles under that path and nowhere else."""
-    return f"/{pulumi.get_project()}/"
+    """Every role of an environment lives under /<project>/<stack>/: each environment's CI
+    deploy role (see bootstrap/) may create and pass roles under its own path and nowhere
+    else, so dev's role cannot change the roles prod runs with."""
+    return f"/{pulumi.get_project()}/{pulumi.get_stack()}/"
 
 
 def trusted_by(service: str) -> pulumi.Output[str]:

@@ -1,8 +1,10 @@
 """The network: a VPC spread over several availability zones, in three tiers of subnets
 (each subnet's `network-tier` tag; the `tier` tag is the environment's, as everywhere):
 
-public    load balancer and NAT gateways; the only subnets with a route from the internet
-private   the app's tasks; outbound internet through NAT, no inbound from the internet
+public    NAT gateways and, with a custom domain, the load balancer; the only subnets with
+          a route from the internet
+private   the app's tasks and, without a domain, the internal load balancer CloudFront
+          reaches; outbound internet through NAT, no inbound from the internet
 isolated  the database; no route to or from the internet at all
 """
 
@@ -61,6 +63,7 @@ class Network(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, opts=child)
 
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
+        self.internet_gateway = igw  # CloudFront VPC origins need one attached (see edge.py)
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt",
             vpc_id=self.vpc.id,
@@ -134,8 +137,8 @@ class Network(pulumi.ComponentResource):
             vpc_id=self.vpc.id,
             cidr_block=cidr,
             availability_zone=zone,
-            # Even public subnets hand out no public IPs: only the load balancer and the NAT
-            # gateways (with their own Elastic IPs) face the internet.
+            # Even public subnets hand out no public IPs: only the NAT gateways (with their
+            # own Elastic IPs) and, with a custom domain, the load balancer face the internet.
             map_public_ip_on_launch=False,
             tags={"Name": f"{name}-{tier}-{zone}", "network-tier": tier},
             opts=child,

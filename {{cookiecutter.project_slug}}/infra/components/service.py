@@ -148,7 +148,7 @@ class Service(pulumi.ComponentResource):
             ip_protocol="tcp",
             from_port=CONTAINER_PORT,
             to_port=CONTAINER_PORT,
-            description="Requests and health checks to the app's tasks",
+            description="Requests and health checks to the app tasks",
             opts=child,
         )
         to_anywhere = aws.vpc.SecurityGroupEgressRule(

@@ -9,8 +9,13 @@ requirements file of its own. The rules live in rules.py, which the tests import
 a PolicyPack outside the CLI waits for the CLI forever.
 """
 
+import sys
+from pathlib import Path
+
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+# rules.py checks values with infra/aws_constraints.py, which the infra tests share.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rules import RULES
 
 PolicyPack(

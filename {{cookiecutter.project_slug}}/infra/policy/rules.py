@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -32,6 +32,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
+
+from aws_constraints import CHECKED_TYPES, resource_findings
 
 TIERS = ("dev", "staging", "prod")
 STRICTEST_TIER = "prod"
@@ -82,7 +85,9 @@ SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -111,6 +116,7 @@ TAGGABLE_TYPES = frozenset(
         "aws:acm/certificate:Certificate",
         "aws:appautoscaling/target:Target",
         "aws:cloudfront/distribution:Distribution",
+        "aws:cloudfront/vpcOrigin:VpcOrigin",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
@@ -276,7 +282,6 @@ class Ingress(NamedTuple):
     """One ingress permission, whichever resource type declared it."""
 
     cidrs: frozenset[str]
-    from_prefix_list: bool
     protocol: str
     from_port: int | None
     to_port: int | None
@@ -302,7 +307,6 @@ def ingress_of(resource: Resource) -> list[Ingress]:
         return [
             Ingress(
                 frozenset([*(r.get("cidrBlocks") or []), *(r.get("ipv6CidrBlocks") or [])]),
-                bool(r.get("prefixListIds")),
                 str(r.get("protocol")).lower(),
                 r.get("fromPort"),
                 r.get("toPort"),
@@ -314,7 +318,6 @@ def ingress_of(resource: Resource) -> list[Ingress]:
         return [
             Ingress(
                 frozenset(cidrs),
-                bool(p.get("prefixListIds")),
                 str(p.get("protocol")).lower(),
                 p.get("fromPort"),
                 p.get("toPort"),
@@ -325,7 +328,6 @@ def ingress_of(resource: Resource) -> list[Ingress]:
         return [
             Ingress(
                 frozenset(cidrs),
-                bool(p.get("prefixListId")),
                 str(p.get("ipProtocol")).lower(),
                 p.get("fromPort"),
                 p.get("toPort"),
@@ -347,39 +349,6 @@ def no_admin_ports_from_internet(resource: Resource, _: TierRequirements) -> Ite
                 yield f"{service} ({port}) is open to {', '.join(sorted(rule.cidrs & ANYWHERE))}"
 
 
-def https_cloudfront_in_front(resources: list[Resource], lb: Resource) -> bool:
-    """A CloudFront distribution has this load balancer as origin and sends every viewer
-    to HTTPS (default and ordered cache behaviours)."""
-    for distribution in depending_on(resources, lb, DISTRIBUTION):
-        p = distribution.props
-        behaviours = [p.get("defaultCacheBehavior") or {}, *(p.get("orderedCacheBehaviors") or [])]
-        if all(b.get("viewerProtocolPolicy") in HTTPS_VIEWERS for b in behaviours):
-            return True
-    return False
-
-
-def only_cloudfront_reaches(resources: list[Resource], lb: Resource, listener: Resource) -> bool:
-    """The listener's port admits CloudFront's managed prefix list and no address range,
-    and its default action forwards nothing: requests reach the service only through the
-    listener rules that check the secret header CloudFront adds (the prefix list holds
-    every CloudFront distribution, not only ours)."""
-    port = int(listener.props.get("port") or 80)
-    groups = [r for r in of_type(resources, *SECURITY_GROUPS) if r.urn in lb.dependencies]
-    rules = [
-        rule
-        for group in groups
-        for resource in [group, *depending_on(resources, group, SECURITY_GROUP_RULE, INGRESS_RULE)]
-        for rule in ingress_of(resource)
-        if rule.covers(port)
-    ]
-    actions = listener.props.get("defaultActions") or []
-    return (
-        any(rule.from_prefix_list for rule in rules)
-        and not any(rule.cidrs for rule in rules)
-        and all(action.get("type") != "forward" for action in actions)
-    )
-
-
 def redirects_to_https(listener: Resource) -> bool:
     actions = listener.props.get("defaultActions") or []
     return bool(actions) and all(
@@ -388,21 +357,27 @@ def redirects_to_https(listener: Resource) -> bool:
     )
 
 
+def forwards(actions: Iterable[Mapping[str, Any]] | None) -> bool:
+    """Whether requests reach a target group: a forward action (sign-in actions come
+    before one). Redirects and fixed responses serve none of the app's content."""
+    return any(a.get("type") == "forward" for a in actions or [])
+
+
+def internet_facing(lb: Resource) -> bool:
+    return not lb.props.get("internal")
+
+
 def alb_https_only(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
-    """Users reach the service only over HTTPS with TLS 1.2 or later. Two compliant shapes:
-    - custom domain: an HTTPS listener (ACM certificate, modern TLS policy); port 80 only
-      redirects to it;
-    - no domain: an ALB cannot get a certificate for its AWS host name, so CloudFront
-      terminates HTTPS for viewers (redirect-to-https) and forwards to an HTTP listener
-      that only CloudFront can reach. The CloudFront-to-ALB hop is plain HTTP inside AWS's
-      network: the trade-off for having no domain, recorded in the architecture docs."""
+    """No plain HTTP reaches the app from the internet. An internet-facing ALB (the custom
+    domain shape) serves HTTPS with TLS 1.2 or later, and plain HTTP may only redirect to
+    HTTPS: no HTTP listener, or listener rule, forwards to the app. An internal ALB has no
+    public address: without a domain, CloudFront reaches it through a VPC origin (see
+    cloudfront-no-plain-http), so it is not judged here."""
     for lb in of_type(resources, *LOAD_BALANCERS):
-        if (
-            lb.props.get("internal")
-            or lb.props.get("loadBalancerType", "application") != "application"
+        if not internet_facing(lb) or lb.props.get("loadBalancerType", "application") != (
+            "application"
         ):
-            continue  # not an internet-facing ALB: users never reach it directly
-        behind_cloudfront = https_cloudfront_in_front(resources, lb)
+            continue
         listeners = depending_on(resources, lb, *LISTENERS)
         for listener in listeners:
             protocol = listener.props.get("protocol")
@@ -410,19 +385,48 @@ def alb_https_only(resources: list[Resource], _: TierRequirements) -> Iterator[V
                 policy = listener.props.get("sslPolicy") or "(AWS default)"
                 if not MODERN_TLS.match(policy):
                     yield Violation(listener.urn, f"sslPolicy {policy} allows TLS below 1.2")
-            elif not (
-                redirects_to_https(listener)
-                or (behind_cloudfront and only_cloudfront_reaches(resources, lb, listener))
+                continue
+            rules = depending_on(resources, listener, *LISTENER_RULES)
+            if forwards(listener.props.get("defaultActions")) or any(
+                forwards(rule.props.get("actions")) for rule in rules
             ):
                 yield Violation(
                     listener.urn,
-                    f"plain {protocol} that neither redirects to HTTPS nor admits only an "
-                    "HTTPS-only CloudFront distribution",
+                    f"forwards plain {protocol} from the internet to the app; "
+                    "redirect it to HTTPS instead",
                 )
-        if not behind_cloudfront and not any(
-            listener.props.get("protocol") == "HTTPS" for listener in listeners
-        ):
-            yield Violation(lb.urn, "no HTTPS listener")
+            elif not redirects_to_https(listener):
+                yield Violation(listener.urn, f"plain {protocol} that does not redirect to HTTPS")
+        if not any(listener.props.get("protocol") == "HTTPS" for listener in listeners):
+            yield Violation(lb.urn, "internet-facing with no HTTPS listener")
+
+
+def cloudfront_no_plain_http(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+    """CloudFront speaks HTTPS on both public legs: viewers are sent to HTTPS in every
+    cache behaviour, and a custom origin (reached across the internet) only over HTTPS. A
+    VPC origin (an internal load balancer or instance, reached inside AWS's network) and
+    an S3 origin (always HTTPS) are fine."""
+    for distribution in of_type(resources, DISTRIBUTION):
+        p = distribution.props
+        behaviours = [p.get("defaultCacheBehavior") or {}, *(p.get("orderedCacheBehaviors") or [])]
+        for behaviour in behaviours:
+            viewer = behaviour.get("viewerProtocolPolicy")
+            if viewer not in HTTPS_VIEWERS:
+                yield Violation(
+                    distribution.urn,
+                    f"viewerProtocolPolicy {viewer} lets viewers use plain HTTP; "
+                    "use redirect-to-https",
+                )
+        for origin in p.get("origins") or []:
+            custom = origin.get("customOriginConfig")
+            policy = (custom or {}).get("originProtocolPolicy")
+            if custom and policy != "https-only":
+                yield Violation(
+                    distribution.urn,
+                    f"origin {origin.get('originId')} is a custom origin with "
+                    f"originProtocolPolicy {policy}: plain HTTP across the internet; use "
+                    "https-only, or a VPC origin for an internal load balancer",
+                )
 
 
 def waf_protects_load_balancer(
@@ -431,7 +435,8 @@ def waf_protects_load_balancer(
     if not tier.waf:
         return
     for lb in of_type(resources, *LOAD_BALANCERS):
-        if lb.props.get("internal"):
+        # An internal load balancer is reached from the internet only as a VPC origin.
+        if not internet_facing(lb) and not depending_on(resources, lb, VPC_ORIGIN):
             continue
         on_cloudfront = any(
             d.props.get("webAclId") for d in depending_on(resources, lb, DISTRIBUTION)
@@ -473,6 +478,36 @@ def required_tags(resources: list[Resource], _: TierRequirements) -> Iterator[Vi
                 yield Violation(
                     resource.urn, f"overrides tag {tag}={defaults[tag]!r} with {own[tag]!r}"
                 )
+
+
+# --- AWS's own API constraints ---------------------------------------------------------
+def known_values(value: Any) -> Any:
+    """The CLI's lazy props as plain data; a value unknown during a preview becomes None,
+    so one unknown input skips only itself, not the whole check."""
+    if isinstance(value, Mapping):
+        plain = {}
+        for key in value:
+            try:
+                plain[key] = known_values(value[key])
+            except UnknownValueError:
+                plain[key] = None
+        return plain
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(known_values(value[index]))
+            except UnknownValueError:
+                items.append(None)
+        return items
+    return value
+
+
+def aws_api_constraints(resource: Resource, _: TierRequirements) -> Iterator[str]:
+    """Names, descriptions, tags and settings against the patterns, lengths, ranges and
+    allowed values AWS publishes for its API (aws_constraints.py, botocore's models)."""
+    for finding in resource_findings(resource.type, known_values(resource.props)):
+        yield str(finding)
 
 
 # --- the rules and their wrapper for the Pulumi CLI ------------------------------------
@@ -622,9 +657,15 @@ RULES: list[Rule] = [
     ),
     Rule(
         "alb-https-only",
-        "Users reach the load balancer only over HTTPS with TLS 1.2 or later, directly or "
-        "through CloudFront.",
+        "An internet-facing load balancer serves HTTPS with TLS 1.2 or later; plain HTTP "
+        "only redirects to HTTPS and never reaches the app.",
         alb_https_only,
+    ),
+    Rule(
+        "cloudfront-no-plain-http",
+        "CloudFront sends viewers to HTTPS and reaches its origins over HTTPS, or inside "
+        "AWS's network through a VPC origin: no plain HTTP across the internet.",
+        cloudfront_no_plain_http,
     ),
     Rule(
         "waf-protects-load-balancer",
@@ -643,6 +684,13 @@ RULES: list[Rule] = [
         "Every taggable resource carries project, environment and managed-by (from the AWS "
         "provider's default tags), for cost reports and to find what a stack owns.",
         required_tags,
+    ),
+    Rule(
+        "aws-api-constraints",
+        "Every name, description, tag and setting is one AWS accepts (the patterns, lengths, "
+        "ranges and values its API publishes), so a deploy cannot fail halfway on one.",
+        aws_api_constraints,
+        tuple(sorted(CHECKED_TYPES | TAGGABLE_TYPES)),
     ),
 ]
 

@@ -22,6 +22,8 @@ OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 REPOSITORY = "aws:ecr/repository:Repository"
 ENVIRONMENTS = ("dev", "staging", "prod")
 GITHUB_SUB = "token.actions.githubusercontent.com:sub"
+# The deploy policies name the registry by the ARN AWS will give it (see program.py).
+REPOSITORY_ARN = f"arn:aws:ecr:eu-west-2:{ACCOUNT}:repository/{PROJECT_NAME}"
 GITHUB_AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
 GITLAB_AUD = {"gitlab.com:aud": "https://gitlab.com"}
 
@@ -94,10 +96,20 @@ def always_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
+MANAGED_POLICY = "aws:iam/policy:Policy"
+
+
 def role_policy(resources: list[dict], name: str) -> dict[str, dict]:
-    """The statements of a role's inline policy, by Sid."""
-    [policy] = [r for r in resources if r["type"] == ROLE_POLICY and r["name"] == name]
-    return {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
+    """The statements of a role's inline policy, or of the managed policies it is split
+    into (deploy roles: "<name>-1", "<name>-2", ...), by Sid."""
+    documents = [
+        r["inputs"]["policy"]
+        for r in resources
+        if (r["type"] == ROLE_POLICY and r["name"] == name)
+        or (r["type"] == MANAGED_POLICY and r["name"].rsplit("-", 1)[0] == name)
+    ]
+    assert documents, name
+    return {s["Sid"]: s for doc in documents for s in json.loads(doc)["Statement"]}
 
 
 @pytest.mark.parametrize("strategy", ["trunk", "gitflow"])
@@ -254,19 +266,25 @@ def test_deploy_roles_only_look_the_registry_up(bootstrap):
     resources, _ = bootstrap()
     for env in ENVIRONMENTS:
         statements = role_policy(resources, f"deploy-{env}")
-        assert not [a for a in statements["StackServices"]["Action"] if a.startswith("ecr:")]
+        stack_actions = [
+            a
+            for sid, st in statements.items()
+            if sid != "LookUpTheImageRepository" and sid != "TagWhatProdRuns"
+            for a in always_list(st["Action"])
+        ]
+        assert not [a for a in stack_actions if a.startswith("ecr:")]
         registry = statements["LookUpTheImageRepository"]
         assert registry["Action"] == [
             "ecr:DescribeRepositories",
             "ecr:DescribeImages",
             "ecr:ListTagsForResource",
         ]
-        assert registry["Resource"] == f"arn:aws:ecr::{ACCOUNT}:images"
+        assert registry["Resource"] == REPOSITORY_ARN
         # Only prod's role may tag an image (as one prod ran); no role may push layers.
         tagging = statements.get("TagWhatProdRuns")
         if env == "prod":
             assert tagging["Action"] == ["ecr:BatchGetImage", "ecr:PutImage"]
-            assert tagging["Resource"] == f"arn:aws:ecr::{ACCOUNT}:images"
+            assert tagging["Resource"] == REPOSITORY_ARN
         else:
             assert tagging is None
         actions = {a for st in statements.values() for a in always_list(st["Action"])}
@@ -293,7 +311,7 @@ def test_no_role_may_do_everything_and_sessions_last_an_hour(bootstrap):
     for resource in resources:
         if resource["type"] == ROLE:
             assert resource["inputs"]["maxSessionDuration"] == 3600
-        if resource["type"] == ROLE_POLICY:
+        if resource["type"] in (ROLE_POLICY, MANAGED_POLICY):
             for statement in json.loads(resource["inputs"]["policy"])["Statement"]:
                 actions = statement["Action"]
                 actions = actions if isinstance(actions, list) else [actions]
@@ -306,12 +324,21 @@ def test_no_role_may_do_everything_and_sessions_last_an_hour(bootstrap):
 
 def test_iam_rights_stop_at_the_project_role_path(bootstrap):
     resources, _ = bootstrap()
-    statements = role_policy(resources, "deploy-prod")
-    roles_path = f"arn:aws:iam::{ACCOUNT}:role/{PROJECT_NAME}/*"
-    assert statements["ProjectRolesOnly"]["Resource"] == roles_path
-    passing = statements["PassProjectRolesToTheirServices"]
-    assert passing["Resource"] == roles_path
-    assert "ecs-tasks.amazonaws.com" in passing["Condition"]["StringEquals"]["iam:PassedToService"]
+    for env in ENVIRONMENTS:
+        statements = role_policy(resources, f"deploy-{env}")
+        # Each environment's roles live under its own path (components/iam.py).
+        roles_path = f"arn:aws:iam::{ACCOUNT}:role/{PROJECT_NAME}/{env}/*"
+        assert statements["ProjectRolesOnly"]["Resource"] == roles_path
+        passing = statements["PassProjectRolesToTheirServices"]
+        assert passing["Resource"] == roles_path
+        assert passing["Condition"]["StringEquals"]["iam:PassedToService"] == [
+            "ecs-tasks.amazonaws.com",
+            "monitoring.rds.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com",
+        ]
+        attaching = statements["AttachTheStacksManagedPolicies"]
+        assert attaching["Resource"] == roles_path
+        assert "AdministratorAccess" not in json.dumps(attaching)
 
 
 def test_s3_state_bucket_is_versioned_encrypted_private_and_tls_only(bootstrap):
@@ -349,3 +376,33 @@ def test_pulumi_cloud_backend_needs_no_state_bucket_or_key(bootstrap):
     types = {r["type"] for r in resources}
     assert not {t for t in types if t.startswith(("aws:s3/", "aws:kms/"))}
     assert "pulumi_login" not in outputs
+
+
+def test_deploy_policies_fit_aws_size_limits_and_are_attached(bootstrap):
+    """A managed policy holds 6,144 characters (whitespace not counted); a role takes at
+    most 10 managed policies. Each deploy role gets all the parts of its policy."""
+    resources, _ = bootstrap()
+    for env in ENVIRONMENTS:
+        parts = [
+            r
+            for r in resources
+            if r["type"] == MANAGED_POLICY and r["name"].startswith(f"deploy-{env}-")
+        ]
+        assert 1 <= len(parts) <= 10
+        for part in parts:
+            assert part["inputs"]["name"] == f"{PROJECT_NAME}-{part['name']}"
+            compact = json.dumps(json.loads(part["inputs"]["policy"]), separators=(",", ":"))
+            assert len(compact) <= 6144, part["name"]
+        attached = {
+            r["name"]
+            for r in resources
+            if r["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+            and r["inputs"]["role"] == f"{PROJECT_NAME}-deploy-{env}"
+        }
+        assert attached == {p["name"] for p in parts}
+    # The only inline policy a deploy role keeps is the state access (small).
+    assert not [
+        r
+        for r in resources
+        if r["type"] == ROLE_POLICY and r["name"] in {f"deploy-{env}" for env in ENVIRONMENTS}
+    ]

@@ -35,5 +35,13 @@ def test_domain_variant_draws_https_on_the_load_balancer():
     assert "HTTPS 443, TLS 1.2+" in diagram.mermaid(arch)
 
 
+def test_no_domain_variant_draws_cloudfront_to_an_internal_load_balancer():
+    arch = diagram.read_architecture(model_of("prod", ""))
+    assert arch.cloudfront and arch.internal_alb and not arch.https_listener
+    text = diagram.mermaid(arch)
+    assert "internal, private subnets, no public address" in text
+    assert "cdn -->|VPC origin: HTTP, inside AWS| alb" in text
+
+
 def test_committed_diagram_is_up_to_date():
     assert diagram.main(["--check"]) == 0, "run `make diagram` and commit docs/architecture.md"

@@ -49,7 +49,9 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 CDN = "aws:cloudfront/distribution:Distribution"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 GOOD_DB = {"multiAz": True, "backupRetentionPeriod": 14, "deletionProtection": True,
            "storageEncrypted": True, "publiclyAccessible": False}  # fmt: skip
@@ -78,21 +80,20 @@ def network(nat_subnets: str) -> list[Resource]:
     return resources
 
 
-def edge(listener: dict, sg_rule: dict, viewer: str = "redirect-to-https") -> list[Resource]:
-    """An ALB behind CloudFront (the no-domain shape)."""
-    return [
-        res(LB, "alb", deps=("alb-sg",)),
-        res(SG, "alb-sg"),
-        res(
-            INGRESS, "alb-in", deps=("alb-sg",), ipProtocol="tcp", fromPort=80, toPort=80, **sg_rule
-        ),
-        res(LISTENER, "http", deps=("alb",), protocol="HTTP", port=80, **listener),
-        res(CDN, "cdn", deps=("alb",), defaultCacheBehavior={"viewerProtocolPolicy": viewer}),
-    ]
+def cdn(origin: dict, viewer: str = "redirect-to-https") -> Resource:
+    return res(
+        CDN,
+        "cdn",
+        deps=("alb",),
+        origins=[{"originId": "alb", **origin}],
+        defaultCacheBehavior={"viewerProtocolPolicy": viewer},
+    )
 
 
-FROM_CLOUDFRONT = {"prefixListId": "pl-cloudfront"}
-NO_FORWARD = {"defaultActions": [{"type": "fixed-response"}]}
+VIA_VPC_ORIGIN = {"vpcOriginConfig": {"vpcOriginId": "vo-1"}}
+HTTP_ACROSS_INTERNET = {"customOriginConfig": {"originProtocolPolicy": "http-only"}}
+FORWARD = [{"type": "forward"}]
+
 
 # rule -> (violating, compliant), in the prod tier
 CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
@@ -188,6 +189,7 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
             res(LISTENER, "https", deps=("alb",), protocol="HTTPS", sslPolicy=MODERN),
         ],
     ),
+    "cloudfront-no-plain-http": ([cdn(HTTP_ACROSS_INTERNET)], [cdn(VIA_VPC_ORIGIN)]),
     "waf-protects-load-balancer": (
         [res(LB, "alb")],
         [res(LB, "alb"), res("aws:wafv2/webAclAssociation:WebAclAssociation", deps=("alb",))],
@@ -199,6 +201,10 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "required-tags": (
         [res("aws:ec2/vpc:Vpc", tags={"environment": "dev"})],
         [res("aws:ec2/vpc:Vpc", tags={"Name": "main", "environment": "prod"})],
+    ),
+    "aws-api-constraints": (
+        [res(SG, description="PostgreSQL from the app's tasks only")],
+        [res(SG, description="PostgreSQL from the app tasks only")],
     ),
 }
 RULE = {rule.name: rule for rule in RULES}
@@ -275,6 +281,28 @@ def test_without_config_a_stack_gets_prods_requirements():
     assert cli_violations("ecs-service-redundant", dev_service, {"tier": "dev"}) == []
 
 
+def test_aws_api_constraints_skip_values_unknown_during_a_preview():
+    """An unknown value is skipped on its own; the known ones beside it are still checked."""
+    rule = RULE["aws-api-constraints"].policy()
+    found: list[str] = []
+    for description, expected in ((UNKNOWN_STRING_VALUE, 0), ("the app's tasks", 1)):
+        props = {"description": description, "ingress": [{"description": UNKNOWN_STRING_VALUE}]}
+        args = as_cli(res(SG, **props)) | {"props": unknown_checking_proxy(props)}
+        rule.validate(
+            ResourceValidationArgs(**args, config=None), lambda m, u=None: found.append(m)
+        )
+        assert len(found) == expected
+    assert found[0].startswith('description "the app\'s tasks" does not match')
+
+
+def test_aws_api_constraints_check_the_providers_default_tags():
+    bad = Resource(
+        "pulumi:providers:aws", "aws", "urn:p", {"defaultTags": '{"tags": {"a": "b\'s"}}'}
+    )
+    assert messages("aws-api-constraints", [bad])
+    assert messages("aws-api-constraints", [PROVIDER]) == []
+
+
 # --- tiers -----------------------------------------------------------------------------
 def test_dev_may_save_what_its_profile_saves():
     db = res(RDS, **{**GOOD_DB, "multiAz": False, "deletionProtection": False,
@@ -297,22 +325,57 @@ def test_staging_rehearses_prod_but_may_share_a_nat_gateway():
     )
 
 
-# --- the CloudFront origin pattern (no custom domain) ----------------------------------
-def test_http_origin_admitting_only_cloudfront_is_compliant():
-    assert messages("alb-https-only", edge(NO_FORWARD, FROM_CLOUDFRONT)) == []
+# --- no plain HTTP on a public network --------------------------------------------------
+def test_internal_load_balancer_may_serve_http_to_its_vpc_origin():
+    internal = [
+        res(LB, "alb", internal=True),
+        res(LISTENER, "http", deps=("alb",), protocol="HTTP", defaultActions=FORWARD),
+    ]
+    assert messages("alb-https-only", internal) == []
+
+
+def test_internet_facing_http_that_forwards_behind_a_header_check_fails():
+    """The old no-domain shape: CloudFront-only ingress and a secret header still left the
+    app reachable over plain HTTP on a public address."""
+    old_edge = [
+        res(LB, "alb"),
+        res(LISTENER, "http", deps=("alb",), protocol="HTTP",
+            defaultActions=[{"type": "fixed-response"}]),
+        res(LISTENER_RULE, "from-cdn", deps=("http",), actions=FORWARD),
+        cdn(HTTP_ACROSS_INTERNET),
+    ]  # fmt: skip
+    found = messages("alb-https-only", old_edge)
+    assert any("forwards plain HTTP from the internet" in m for m in found)
+    assert "internet-facing with no HTTPS listener" in found
+    assert messages("cloudfront-no-plain-http", old_edge)
 
 
 @pytest.mark.parametrize(
-    ("listener", "sg_rule", "viewer"),
+    ("origin", "viewer"),
     [
-        (NO_FORWARD, {"cidrIpv4": "0.0.0.0/0"}, "redirect-to-https"),  # ALB reachable directly
-        ({"defaultActions": [{"type": "forward"}]}, FROM_CLOUDFRONT, "redirect-to-https"),
-        (NO_FORWARD, FROM_CLOUDFRONT, "allow-all"),  # viewers may use plain HTTP
+        (HTTP_ACROSS_INTERNET, "redirect-to-https"),
+        ({"customOriginConfig": {"originProtocolPolicy": "match-viewer"}}, "redirect-to-https"),
+        (VIA_VPC_ORIGIN, "allow-all"),
     ],
-    ids=["open-to-internet", "forwards-any-distribution", "cloudfront-allows-http"],
+    ids=["http-only-origin", "match-viewer-origin", "viewers-may-use-http"],
 )
-def test_http_origin_fails_when_any_part_of_the_pattern_is_missing(listener, sg_rule, viewer):
-    assert messages("alb-https-only", edge(listener, sg_rule, viewer))
+def test_cloudfront_fails_on_plain_http_across_the_internet(origin, viewer):
+    assert messages("cloudfront-no-plain-http", [cdn(origin, viewer)])
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [VIA_VPC_ORIGIN, {"customOriginConfig": {"originProtocolPolicy": "https-only"}}, {}],
+    ids=["vpc-origin", "https-only-custom-origin", "s3-origin"],
+)
+def test_cloudfront_passes_https_and_vpc_origins(origin):
+    assert messages("cloudfront-no-plain-http", [cdn(origin)]) == []
+
+
+def test_an_internal_load_balancer_behind_a_vpc_origin_needs_a_waf_too():
+    origin_of = [res(LB, "alb", internal=True), res(VPC_ORIGIN, "origin", deps=("alb",))]
+    assert messages("waf-protects-load-balancer", origin_of)
+    assert messages("waf-protects-load-balancer", [res(LB, "alb", internal=True)]) == []
 
 
 def test_web_ports_may_face_the_internet():

@@ -19,6 +19,8 @@ ECS_SERVICE = "aws:ecs/service:Service"
 RDS = "aws:rds/instance:Instance"
 LISTENER = "aws:lb/listener:Listener"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
 MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
 PIPELINE_IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:{'0' * 64}"
@@ -151,11 +153,39 @@ def test_without_a_domain_cloudfront_serves_https_and_the_alb_admits_only_it(
         {**ingress[0], "prefixListId": "pl-cloudfront", "fromPort": 80, "toPort": 80}
     ]
     assert "cidrIpv4" not in ingress[0]
-    listener = prod.one(LISTENER)["inputs"]
-    assert listener["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
-    [rule] = prod.of_type("aws:lb/listenerRule:ListenerRule")
-    [header] = cdn["origins"][0]["customHeaders"]
-    assert rule["inputs"]["conditions"][0]["httpHeader"]["httpHeaderName"] == header["name"]
+    # No shared secret any more: nothing but CloudFront's VPC origin can reach the ALB.
+    assert prod.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert "customHeaders" not in cdn["origins"][0]
+
+
+def test_without_a_domain_nothing_faces_the_internet_but_cloudfront(prod_without_domain):
+    prod = prod_without_domain
+    [alb] = [lb["inputs"] for lb in prod.of_type(LOAD_BALANCER)]
+    assert alb["internal"] is True
+    private = {f"{s['name']}-id" for s in subnets(prod, "private")}
+    assert set(alb["subnets"]) == private
+    [origin] = prod.of_type(VPC_ORIGIN)
+    endpoint = origin["inputs"]["vpcOriginEndpointConfig"]
+    assert endpoint["arn"].endswith("loadbalancer/edge-alb")
+    # CloudFront creates a VPC origin only in a VPC with an internet gateway.
+    assert prod.named("network-igw")["urn"] in origin["dependencies"]
+    [cdn_origin] = prod.one(DISTRIBUTION)["inputs"]["origins"]
+    assert cdn_origin["vpcOriginConfig"]["vpcOriginId"] == "edge-origin-id"
+    assert "customOriginConfig" not in cdn_origin  # no origin across the internet at all
+
+
+def test_with_a_domain_no_listener_forwards_plain_http_to_the_internet(prod_with_domain):
+    [alb] = prod_with_domain.of_type(LOAD_BALANCER)
+    assert alb["inputs"]["internal"] is False
+    public = {f"{s['name']}-id" for s in subnets(prod_with_domain, "public")}
+    assert set(alb["inputs"]["subnets"]) == public
+    plain = [r["inputs"] for r in prod_with_domain.of_type(LISTENER)
+             if r["inputs"]["protocol"] == "HTTP"]  # fmt: skip
+    assert plain and all(
+        action["type"] == "redirect" for listener in plain for action in listener["defaultActions"]
+    )
+    assert prod_with_domain.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert prod_with_domain.of_type(VPC_ORIGIN) == []
 
 
 def test_with_a_domain_https_only_and_http_redirects(prod_with_domain):
@@ -194,13 +224,10 @@ def test_waf_limits_each_client_by_its_real_address(prod_with_domain, prod_witho
         [rule] = [r for r in acl["rules"] if r["name"] == "rate-limit"]
         return rule["statement"]["rateBasedStatement"]
 
-    # Directly on the internet the ALB sees the client; behind CloudFront, only the header.
+    # Directly on the internet the ALB sees the client; behind CloudFront, only the header
+    # CloudFront adds.
     assert rate_limit(prod_with_domain)["aggregateKeyType"] == "IP"
     assert rate_limit(prod_without_domain)["aggregateKeyType"] == "FORWARDED_IP"
-    logging = prod_without_domain.one(
-        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-    )["inputs"]
-    assert logging["redactedFields"] == [{"singleHeader": {"name": "x-origin-verify"}}]
 
 
 def test_waf_protects_the_load_balancer_where_the_tier_says(model):

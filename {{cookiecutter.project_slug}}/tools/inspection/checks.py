@@ -280,29 +280,64 @@ def sg_default_closed(inv, t):
         )
 
 
-@check(id="alb_https_only", title="Users reach the load balancer over HTTPS only", pillar="security", severity=Severity.HIGH,
-       risk="Plain HTTP exposes users' data and sessions on the network.",
-       remediation="Add an HTTPS listener; make HTTP redirect to HTTPS (or admit only CloudFront).",
-       references=(f"{FSBP} ELB.1",), needs=("load_balancers", "network"))  # fmt: skip
+@check(id="alb_https_only", title="No plain HTTP from the internet reaches the app", pillar="security", severity=Severity.HIGH,
+       risk="Plain HTTP on a public network exposes users' data and sessions.",
+       remediation="Internet-facing: add an HTTPS listener and make HTTP only redirect to it. Without a domain: "
+                   "an internal load balancer behind a CloudFront VPC origin.",
+       references=(f"{FSBP} ELB.1",), needs=("load_balancers",))  # fmt: skip
 def alb_https_only(inv, t):
-    groups = {g["id"]: g for g in inv["network"]["security_groups"]}
     for lb in inv["load_balancers"]:
-        # Behind CloudFront: HTTP that only CloudFront's prefix list can reach is the origin hop.
-        sources = [
-            r for g in lb.get("security_groups", []) for r in groups.get(g, {}).get("ingress", [])
-        ]
-        cdn_only = bool(sources) and all(r["prefix_lists"] and not r["sources"] for r in sources)
+        if lb["scheme"] == "internal":
+            # No public address: only what is inside the VPC (a CloudFront VPC origin) reaches it.
+            yield (Status.PASS, lb["name"], "internal: no public address, plain HTTP stays inside the VPC",
+                   {"scheme": lb["scheme"], "listeners": lb["listeners"]})  # fmt: skip
+            continue
+        forwarding = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and li["forwards"]]
         plain = [
             li
             for li in lb["listeners"]
             if li["protocol"] == "HTTP" and not li["redirects_to_https"]
         ]
         https = [li for li in lb["listeners"] if li["protocol"] == "HTTPS"]
-        ok = (not plain and bool(https)) or cdn_only
-        yield (Status.PASS if ok else Status.FAIL, lb["name"],
-               "HTTPS, HTTP redirects" if https and not plain else "HTTP reachable from CloudFront only" if cdn_only
-               else f"{len(plain)} plain HTTP listener(s)",
-               {"listeners": lb["listeners"], "cloudfront_only": cdn_only})  # fmt: skip
+        ok = not forwarding and not plain and bool(https)
+        message = ("HTTPS; HTTP only redirects" if ok
+                   else f"{len(forwarding)} HTTP listener(s) forward to the app" if forwarding
+                   else f"{len(plain)} HTTP listener(s) do not redirect to HTTPS" if plain
+                   else "no HTTPS listener")  # fmt: skip
+        yield (Status.PASS if ok else Status.FAIL, lb["name"], message,
+               {"scheme": lb["scheme"], "listeners": lb["listeners"]})  # fmt: skip
+
+
+@check(id="cloudfront_no_plain_http", title="CloudFront uses HTTPS to viewers and to origins across the internet",
+       pillar="security", severity=Severity.HIGH,
+       risk="A distribution that lets viewers use HTTP, or reaches a public origin over HTTP, exposes users' data "
+            "on the internet behind an HTTPS address.",
+       remediation="Viewer protocol policy redirect-to-https; a custom origin https-only, or a VPC origin to an "
+                   "internal load balancer.",
+       references=(f"{FSBP} CloudFront.3", f"{FSBP} CloudFront.9"),
+       needs=("cloudfront",))  # fmt: skip
+def cloudfront_no_plain_http(inv, t):
+    if not inv["cloudfront"]:
+        yield Status.SKIPPED, "-", "no CloudFront distribution (the load balancer is the edge)", {}
+    for distribution in inv["cloudfront"]:
+        viewers_http = [
+            p
+            for p in distribution["viewer_protocol_policies"]
+            if p not in ("redirect-to-https", "https-only")
+        ]
+        # Only a custom origin is reached across the internet; a VPC origin stays inside AWS.
+        plain = [
+            o["id"]
+            for o in distribution["origins"]
+            if o["kind"] == "custom" and o["protocol_policy"] != "https-only"
+        ]
+        ok = not viewers_http and not plain
+        message = ("viewers redirected to HTTPS; no origin reached by plain HTTP across the internet" if ok
+                   else f"viewers may use plain HTTP ({', '.join(viewers_http)})" if viewers_http
+                   else f"origin(s) {', '.join(plain)} reached by plain HTTP across the internet")  # fmt: skip
+        yield (Status.PASS if ok else Status.FAIL, distribution["id"], message,
+               {"viewer_protocol_policies": distribution["viewer_protocol_policies"],
+                "origins": distribution["origins"]})  # fmt: skip
 
 
 @check(id="alb_tls_policy", title="HTTPS listeners refuse TLS below 1.2", pillar="security", severity=Severity.MEDIUM,
@@ -315,6 +350,15 @@ def alb_tls_policy(inv, t):
         "ELBSecurityPolicy-FS-1-2",
     )
     for lb in inv["load_balancers"]:
+        if lb["scheme"] == "internal" and not any(
+            x["protocol"] == "HTTPS" for x in lb["listeners"]
+        ):
+            yield (
+                Status.SKIPPED,
+                lb["name"],
+                "internal, no HTTPS listener: users' TLS ends at CloudFront",
+                {},
+            )
         for li in (x for x in lb["listeners"] if x["protocol"] == "HTTPS"):
             ok = str(li["ssl_policy"]).startswith(modern)
             yield (

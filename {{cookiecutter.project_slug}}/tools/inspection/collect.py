@@ -3,7 +3,8 @@
 Only reads: a guard refuses any API operation that is not Describe/List/Get. Scope comes
 from the tags every resource carries (project, environment); references are then followed
 to what the tagging API does not return (subnets -> route tables, load balancer ->
-listeners -> target groups -> target health, service -> tasks and scaling).
+listeners -> rules, target groups -> target health, service -> tasks and scaling).
+CloudFront is global, so its distributions are found by their own tags instead.
 """
 
 from __future__ import annotations
@@ -194,6 +195,15 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
             for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
         }
         listeners = paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn)
+        # Requests reach the app through a listener's default action or any of its rules.
+        actions = {
+            li["ListenerArn"]: [
+                a
+                for rule in paginate(elb, "describe_rules", "Rules", ListenerArn=li["ListenerArn"])
+                for a in rule.get("Actions", [])
+            ]
+            for li in listeners
+        }
         groups = []
         for group in paginate(elb, "describe_target_groups", "TargetGroups", LoadBalancerArn=arn):
             health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])[
@@ -234,12 +244,59 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
                             a.get("RedirectConfig", {}).get("Protocol") == "HTTPS"
                             for a in li.get("DefaultActions", [])
                         ),
+                        "forwards": any(
+                            a["Type"] == "forward"
+                            for a in [*li.get("DefaultActions", []), *actions[li["ListenerArn"]]]
+                        ),
                     }
                     for li in listeners
                 ],
                 "target_groups": groups,
             }
         )
+    return result
+
+
+def _origin(origin: dict) -> dict:
+    """How CloudFront reaches one origin. Only a custom origin is reached across the
+    internet; a VPC origin is reached inside AWS's network, an S3 origin always by HTTPS."""
+    custom = origin.get("CustomOriginConfig")
+    kind = next(
+        (k for k, key in (("vpc", "VpcOriginConfig"), ("custom", "CustomOriginConfig"),
+                          ("s3", "S3OriginConfig")) if origin.get(key)),
+        "none",
+    )  # fmt: skip
+    return {
+        "id": origin["Id"],
+        "domain": origin["DomainName"],
+        "kind": kind,
+        "protocol_policy": custom.get("OriginProtocolPolicy") if custom else None,
+        "vpc_origin_id": (origin.get("VpcOriginConfig") or {}).get("VpcOriginId"),
+    }
+
+
+def collect_cloudfront(session, project: str, environment: str) -> list[dict]:
+    """The environment's CloudFront distributions (global: matched by their own tags)."""
+    cloudfront = client(session, "cloudfront")
+    wanted = {"project": project, "environment": environment}
+    result = []
+    for page in cloudfront.get_paginator("list_distributions").paginate():
+        for item in page["DistributionList"].get("Items") or []:
+            found = cloudfront.list_tags_for_resource(Resource=item["ARN"])["Tags"].get("Items")
+            if any(_tag(found, key) != value for key, value in wanted.items()):
+                continue
+            behaviours = [item["DefaultCacheBehavior"],
+                          *(item.get("CacheBehaviors", {}).get("Items") or [])]  # fmt: skip
+            result.append(
+                {
+                    "id": item["Id"],
+                    "domain": item["DomainName"],
+                    "viewer_protocol_policies": sorted(
+                        {b["ViewerProtocolPolicy"] for b in behaviours}
+                    ),
+                    "origins": [_origin(o) for o in item["Origins"].get("Items") or []],
+                }
+            )
     return result
 
 
@@ -529,6 +586,7 @@ EMPTY: dict[str, Any] = {
     "storage": [],
     "identity": [],
     "keys_and_secrets": {"keys": [], "secrets": []},
+    "cloudfront": [],
 }
 
 
@@ -557,6 +615,7 @@ def collect(session, project: str, environment: str) -> dict:
             session, inventory["rds"]["instances"]
         ),
         "identity": lambda: collect_identity(session, inventory["workload"]["task_definitions"]),
+        "cloudfront": lambda: collect_cloudfront(session, project, environment),
     }
     for section, read in follow.items():
         _collect_section(inventory, section, read)

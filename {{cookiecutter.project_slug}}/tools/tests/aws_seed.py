@@ -1,4 +1,5 @@
-"""Seed a fake AWS (moto) with an environment shaped like the reference prod."""
+"""Seed a fake AWS (moto) with an environment shaped like the reference prod: no custom
+domain, so CloudFront reaches an internal load balancer through a VPC origin."""
 
 from __future__ import annotations
 
@@ -67,13 +68,20 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     alb_sg = ec2.create_security_group(
         GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc
     )["GroupId"]
+    # As the infrastructure code does: HTTP from CloudFront's origin-facing prefix list only
+    # (broken: the old shape, plain HTTP open to the internet).
+    [cloudfront_ips] = ec2.describe_managed_prefix_lists(Filters=[
+        {"Name": "prefix-list-name", "Values": ["com.amazonaws.global.cloudfront.origin-facing"]}])["PrefixLists"]  # fmt: skip
+    source = ({"IpRanges": [{"CidrIp": "0.0.0.0/0"}]} if broken
+              else {"PrefixListIds": [{"PrefixListId": cloudfront_ips["PrefixListId"]}]})  # fmt: skip
     ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for port in (80, 443)])  # fmt: skip
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, **source}])  # fmt: skip
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=f"{project}-access-logs",
                                                          CreateBucketConfiguration={"LocationConstraint": REGION})  # fmt: skip
     elb = boto3.client("elbv2", region_name=REGION)
-    lb = elb.create_load_balancer(Name=f"{project}-alb", Subnets=subnets["public"], SecurityGroups=[alb_sg],
+    lb = elb.create_load_balancer(Name=f"{project}-alb", Subnets=subnets["public" if broken else "private"],
+                                  SecurityGroups=[alb_sg], Scheme="internet-facing" if broken else "internal",
                                   Type="application", Tags=t)["LoadBalancers"][0]  # fmt: skip
     elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
         {"Key": "deletion_protection.enabled", "Value": "false" if broken else "true"},
@@ -83,20 +91,12 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         Name=f"{project}-tg", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]
     forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
-    certificate = boto3.client("acm", region_name=REGION).request_certificate(
-        DomainName=f"{project}.example.org"
+    # Plain HTTP to the app: inside the VPC from CloudFront's VPC origin (broken: from the
+    # internet, as CloudFront reached the load balancer before VPC origins).
+    elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward
     )
-    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
-                        Certificates=[{"CertificateArn": certificate["CertificateArn"]}],
-                        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06")  # fmt: skip
-    redirect = [
-        {
-            "Type": "redirect",
-            "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
-        }
-    ]
-    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                        DefaultActions=forward if broken else redirect)  # fmt: skip
+    seed_distribution(project, environment, tier, lb["DNSName"], broken=broken)
     elb.register_targets(
         TargetGroupArn=group["TargetGroupArn"],
         Targets=[{"Id": "10.30.64.10"}, {"Id": "10.30.80.10"}],
@@ -245,6 +245,24 @@ def seed_key() -> str:
     key = kms.create_key(Description="database")["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=key)
     return key
+
+
+def seed_distribution(
+    project: str, environment: str, tier: str, origin_domain: str, *, broken: bool
+) -> None:
+    """CloudFront in front. moto keeps no VpcOriginConfig (the origin comes back with no
+    origin config at all); tests/test_inspection_collect.py stubs the real shape."""
+    origin = ({"CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
+              if broken else {"VpcOriginConfig": {"VpcOriginId": f"vo_{project}"}})  # fmt: skip
+    config = {
+        "CallerReference": f"{project}-{environment}", "Comment": project, "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": origin_domain, **origin}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+    }  # fmt: skip
+    boto3.client("cloudfront", region_name=REGION).create_distribution_with_tags(
+        DistributionConfigWithTags={"DistributionConfig": config,
+                                    "Tags": {"Items": tags(project, environment, tier)}})  # fmt: skip
 
 
 def seed_waf(project: str, load_balancer_arn: str) -> None:

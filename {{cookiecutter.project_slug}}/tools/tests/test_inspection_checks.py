@@ -24,8 +24,7 @@ def healthy_prod() -> dict:
             "security_groups": [
                 {"id": "sg-default", "name": "default", "default": True, "ingress": [], "egress": []},
                 {"id": "sg-alb", "name": "alb", "default": False, "egress": [],
-                 "ingress": [{"protocol": "tcp", "from": 443, "to": 443, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []},
-                             {"protocol": "tcp", "from": 80, "to": 80, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []}]},
+                 "ingress": [{"protocol": "tcp", "from": 80, "to": 80, "sources": [], "prefix_lists": ["pl-cloudfront"], "groups": []}]},
                 {"id": "sg-db", "name": "db", "default": False, "egress": [],
                  "ingress": [{"protocol": "tcp", "from": 5432, "to": 5432, "sources": [], "prefix_lists": [], "groups": ["sg-app"]}]},
             ],
@@ -38,12 +37,10 @@ def healthy_prod() -> dict:
                              for i, zone in enumerate(ZONES)],
         },
         "load_balancers": [{
-            "arn": "arn:aws:elasticloadbalancing:eu-west-2:1:loadbalancer/lb", "name": "edge-alb", "scheme": "internet-facing", "azs": ZONES, "deletion_protection": True,
+            "arn": "arn:aws:elasticloadbalancing:eu-west-2:1:loadbalancer/lb", "name": "edge-alb", "scheme": "internal", "azs": ZONES, "deletion_protection": True,
             "access_logs": True, "security_groups": ["sg-alb"],
-            "listeners": [{"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                           "default_actions": ["forward"], "redirects_to_https": False},
-                          {"port": 80, "protocol": "HTTP", "ssl_policy": None,
-                           "default_actions": ["redirect"], "redirects_to_https": True}],
+            "listeners": [{"port": 80, "protocol": "HTTP", "ssl_policy": None,
+                           "default_actions": ["forward"], "redirects_to_https": False, "forwards": True}],
             "target_groups": [{"arn": "arn:tg", "name": "edge-tg", "targets": [
                 {"id": "10.30.64.10", "az": "eu-west-2a", "state": "healthy"},
                 {"id": "10.30.80.10", "az": "eu-west-2b", "state": "healthy"}]}],
@@ -77,6 +74,9 @@ def healthy_prod() -> dict:
             "repositories": [{"name": "desk", "scan_on_push": True}],
             "log_groups": [{"name": "app-logs", "retention_days": 90}],
         },
+        "cloudfront": [{"id": "E1", "domain": "d1.cloudfront.net", "viewer_protocol_policies": ["redirect-to-https"],
+                        "origins": [{"id": "alb", "domain": "internal-edge-alb.eu-west-2.elb.amazonaws.com", "kind": "vpc",
+                                     "protocol_policy": None, "vpc_origin_id": "vo_1"}]}],
         "alarms": [
             {"name": f"{metric}-{value}", "namespace": namespace, "metric": metric,
              "dimensions": {dimension: value}, "actions": 1}
@@ -114,8 +114,11 @@ BREAK = {
     "sg_no_public_admin_ports": lambda inv: inv["network"]["security_groups"][2]["ingress"][0].update(sources=["0.0.0.0/0"]),
     "sg_default_closed": lambda inv: inv["network"]["security_groups"][0]["egress"].append(
         {"protocol": "-1", "from": None, "to": None, "sources": ["0.0.0.0/0"], "prefix_lists": [], "groups": []}),
-    "alb_https_only": lambda inv: inv["load_balancers"][0]["listeners"][1].update(default_actions=["forward"], redirects_to_https=False),
-    "alb_tls_policy": lambda inv: inv["load_balancers"][0]["listeners"][0].update(ssl_policy="ELBSecurityPolicy-2016-08"),
+    "alb_https_only": lambda inv: inv["load_balancers"][0].update(scheme="internet-facing"),
+    "cloudfront_no_plain_http": lambda inv: inv["cloudfront"][0]["origins"][0].update(kind="custom", protocol_policy="http-only"),
+    "alb_tls_policy": lambda inv: inv["load_balancers"][0]["listeners"].append(
+        {"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-2016-08", "default_actions": ["forward"],
+         "redirects_to_https": False, "forwards": True}),
     "rds_encrypted": lambda inv: inv["rds"]["instances"][0].update(encrypted=False),
     "rds_not_public": lambda inv: inv["rds"]["instances"][0].update(public=True),
     "ecs_service_no_public_ip": lambda inv: inv["ecs"]["services"][0].update(assign_public_ip=True),
@@ -144,9 +147,13 @@ def test_every_check_has_a_failing_case():
     assert set(BREAK) == {meta.id for meta, _ in REGISTRY}
 
 
+# Without a domain the load balancer is internal and has no HTTPS listener to judge.
+NOT_APPLICABLE = {"alb_tls_policy": Status.SKIPPED}
+
+
 def test_reference_shaped_prod_passes_everything():
     findings = evaluate(healthy_prod(), tier_defaults("prod"))
-    assert {f.check.id: f.status for f in findings if f.status != Status.PASS} == {}
+    assert {f.check.id: f.status for f in findings if f.status != Status.PASS} == NOT_APPLICABLE
 
 
 @pytest.mark.parametrize("check_id", sorted(BREAK))
@@ -154,7 +161,7 @@ def test_check_fails_when_broken(check_id):
     inventory = copy.deepcopy(healthy_prod())
     BREAK[check_id](inventory)
     assert Status.FAIL in statuses(inventory, check_id)
-    assert statuses(healthy_prod(), check_id) == {Status.PASS}
+    assert statuses(healthy_prod(), check_id) == {NOT_APPLICABLE.get(check_id, Status.PASS)}
 
 
 def test_dev_is_not_failed_for_what_its_profile_saves():
@@ -197,22 +204,54 @@ def test_malformed_data_is_an_error_not_a_pass():
     assert statuses(inventory, "rds_multi_az") == {Status.ERROR}
 
 
-def test_http_origin_behind_cloudfront_is_https_only():
-    inventory = healthy_prod()
-    lb = inventory["load_balancers"][0]
-    lb["listeners"] = [{"port": 80, "protocol": "HTTP", "ssl_policy": None, "default_actions": ["fixed-response"],
-                        "redirects_to_https": False}]  # fmt: skip
-    inventory["network"]["security_groups"][1]["ingress"] = [
-        {
-            "protocol": "tcp",
-            "from": 80,
-            "to": 80,
-            "sources": [],
-            "prefix_lists": ["pl-cloudfront"],
-            "groups": [],
-        }
-    ]
+def domain_shaped(inventory: dict) -> dict:
+    """The custom-domain shape: an internet-facing HTTPS load balancer, no CloudFront."""
+    inventory["load_balancers"][0].update(scheme="internet-facing", listeners=[
+        {"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+         "default_actions": ["forward"], "redirects_to_https": False, "forwards": True},
+        {"port": 80, "protocol": "HTTP", "ssl_policy": None, "default_actions": ["redirect"],
+         "redirects_to_https": True, "forwards": False}])  # fmt: skip
+    inventory["cloudfront"] = []
+    return inventory
+
+
+def test_with_a_domain_https_and_a_redirect_pass_and_no_cloudfront_is_skipped():
+    inventory = domain_shaped(healthy_prod())
     assert statuses(inventory, "alb_https_only") == {Status.PASS}
+    assert statuses(inventory, "alb_tls_policy") == {Status.PASS}
+    assert statuses(inventory, "cloudfront_no_plain_http") == {Status.SKIPPED}
+
+
+def test_internet_facing_http_that_forwards_fails_even_if_only_cloudfront_may_connect():
+    """The old no-domain shape: HTTP from CloudFront's prefix list, forwarded by a listener
+    rule that checked a secret header. Still plain HTTP on a public address."""
+    inventory = healthy_prod()
+    inventory["load_balancers"][0].update(scheme="internet-facing", listeners=[
+        {"port": 80, "protocol": "HTTP", "ssl_policy": None, "default_actions": ["fixed-response"],
+         "redirects_to_https": False, "forwards": True}])  # fmt: skip
+    assert statuses(inventory, "alb_https_only") == {Status.FAIL}
+
+
+@pytest.mark.parametrize(
+    ("origin", "viewers"),
+    [
+        ({"kind": "custom", "protocol_policy": "match-viewer"}, ["redirect-to-https"]),
+        ({}, ["allow-all", "redirect-to-https"]),
+    ],
+    ids=["match-viewer-origin", "viewers-may-use-http"],
+)
+def test_cloudfront_fails_on_plain_http_across_the_internet(origin, viewers):
+    inventory = healthy_prod()
+    [distribution] = inventory["cloudfront"]
+    distribution["origins"][0].update(origin)
+    distribution["viewer_protocol_policies"] = viewers
+    assert statuses(inventory, "cloudfront_no_plain_http") == {Status.FAIL}
+
+
+def test_https_only_custom_origin_passes():
+    inventory = healthy_prod()
+    inventory["cloudfront"][0]["origins"][0].update(kind="custom", protocol_policy="https-only")
+    assert statuses(inventory, "cloudfront_no_plain_http") == {Status.PASS}
 
 
 def test_web_ports_open_to_the_internet_are_not_admin_ports():

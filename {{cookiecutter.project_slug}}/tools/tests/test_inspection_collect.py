@@ -5,8 +5,10 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
+from tools.inspection import collect as collection
 from tools.inspection.collect import (
     NothingMatched,
     WriteRefused,
@@ -59,7 +61,8 @@ def test_misconfigured_environment_fails_the_right_checks():
     findings = evaluate(collect(read_only_session(REGION), "desk", "prod"), tier_defaults("prod"))
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
-            "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only"} <= failed  # fmt: skip
+            "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only",
+            "cloudfront_no_plain_http"} <= failed  # fmt: skip
 
 
 def test_the_shared_image_repository_is_found_by_following_the_images():
@@ -157,3 +160,48 @@ class _Raw:
 
     def stream(self, **kwargs):
         yield self.body
+
+
+def distribution_summary(arn: str, origin: dict) -> dict:
+    """A ListDistributions item as AWS returns it (every required field)."""
+    return {
+        "Id": arn.rsplit("/", 1)[-1], "ARN": arn, "Status": "Deployed", "LastModifiedTime": "2026-01-01T00:00:00Z",
+        "DomainName": "d111.cloudfront.net", "Aliases": {"Quantity": 0},
+        "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": "internal-edge-alb-1.eu-west-2.elb.amazonaws.com",
+                                              **origin}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https"},
+        "CacheBehaviors": {"Quantity": 0}, "CustomErrorResponses": {"Quantity": 0}, "Comment": "edge",
+        "PriceClass": "PriceClass_100", "Enabled": True, "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+        "Restrictions": {"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}}, "WebACLId": "",
+        "HttpVersion": "http2and3", "IsIPV6Enabled": False, "Staging": False,
+    }  # fmt: skip
+
+
+def test_a_vpc_origin_is_collected_as_one(monkeypatch):
+    """moto keeps no VpcOriginConfig, so the real response shape is stubbed: only the
+    distribution tagged for this environment is kept, and its origin is a VPC origin."""
+    session = read_only_session(REGION)
+    cloudfront = client(session, "cloudfront")
+    ours, other = (
+        f"arn:aws:cloudfront::123456789012:distribution/{i}" for i in ("EOURS", "EOTHER")
+    )
+    vpc_origin = {"VpcOriginConfig": {"VpcOriginId": "vo_1", "OriginReadTimeout": 30}}
+    with Stubber(cloudfront) as stub:
+        items = [distribution_summary(ours, vpc_origin), distribution_summary(other, {})]
+        stub.add_response("list_distributions", {"DistributionList": {
+            "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 2, "Items": items}})  # fmt: skip
+        for arn, environment in ((ours, "prod"), (other, "staging")):
+            tags = [
+                {"Key": "project", "Value": "desk"},
+                {"Key": "environment", "Value": environment},
+            ]
+            stub.add_response(
+                "list_tags_for_resource", {"Tags": {"Items": tags}}, {"Resource": arn}
+            )
+        monkeypatch.setattr(collection, "client", lambda _session, _service: cloudfront)
+        [distribution] = collection.collect_cloudfront(session, "desk", "prod")
+    assert distribution["id"] == "EOURS"
+    assert distribution["viewer_protocol_policies"] == ["redirect-to-https"]
+    [origin] = distribution["origins"]
+    assert origin["kind"] == "vpc" and origin["vpc_origin_id"] == "vo_1"
+    assert origin["protocol_policy"] is None
