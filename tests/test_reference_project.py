@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -47,12 +48,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, str]:
+def http(
+    method: str, url: str, body: dict | None = None, token: str | None = None, opener=None
+) -> tuple[int, str]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback only
     request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback only
+        with (opener or urllib.request.build_opener()).open(request, timeout=5) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -91,12 +96,29 @@ def test_readme_quick_start_works_in_order(tmp_path):
         assert http("GET", f"{base}/readyz")[0] == 200
         status, body = http("GET", f"{base}/version")
         assert status == 200 and json.loads(body)["environment"] == "local"
-        status, body = http("POST", f"{base}/api/tickets", {"title": "Printer on floor 2 is jammed"})
+        # The API needs a token: the README's `TOKEN=$(make -s dev-token | tail -n 1)`.
+        assert "make -s dev-token | tail -n 1" in quick_start
+        assert http("GET", f"{base}/api/tickets")[0] == 401
+        dev_token = run(["make", "-s", "dev-token"], cwd=project, env=env).stdout
+        token = dev_token.strip().splitlines()[-1]
+        status, body = http("POST", f"{base}/api/tickets", {"title": "Printer on floor 2 is jammed"}, token)
         assert status == 201, body
-        status, body = http("GET", f"{base}/api/tickets")
+        status, body = http("GET", f"{base}/api/tickets", token=token)
         assert status == 200 and "Printer on floor 2 is jammed" in body
-        status, page = http("GET", f"{base}/")
-        assert status == 200 and "Printer on floor 2 is jammed" in page and '<html lang="en"' in page
+        # The page: the development sign-in, with any display name, then the tickets.
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        status, form = http("GET", f"{base}/", opener=browser)  # redirected to the sign-in
+        assert status == 200 and 'action="/auth/dev-login"' in form
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        sign_in = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{base}/auth/dev-login",
+            data=urllib.parse.urlencode({"name": "Alex", "csrf_token": csrf}).encode(),
+            method="POST",
+        )
+        with browser.open(sign_in, timeout=5) as response:  # follows the redirect to the page
+            page = response.read().decode()
+        assert "Printer on floor 2 is jammed" in page and '<html lang="en"' in page
+        assert "Signed in as <strong>Alex</strong>" in page
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=10)

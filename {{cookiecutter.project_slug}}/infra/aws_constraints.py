@@ -202,6 +202,8 @@ DB = "CreateDBInstance"
 WEB_ACL = "CreateWebACL"
 DISTRIBUTION = "DistributionConfig"
 SCALING_POLICY = "PutScalingPolicy"
+USER_POOL = "CreateUserPool"
+USER_POOL_CLIENT_TYPE = "aws:cognito/userPoolClient:UserPoolClient"
 
 # (Pulumi resource type) -> {property path: API parameter}. Property paths use Pulumi's
 # camelCase names; "[]" is each item of a list, "{key}"/"{value}" each key/value of a map.
@@ -471,6 +473,61 @@ MAPPING: dict[str, dict[str, Api]] = {
         "name": api("secretsmanager", "CreateSecret", "Name"),
         "description": api("secretsmanager", "CreateSecret", "Description"),
     },
+    "aws:cognito/userPool:UserPool": {
+        "name": api("cognito-idp", USER_POOL, "PoolName"),
+        "usernameAttributes[]": api("cognito-idp", USER_POOL, "UsernameAttributes[]"),
+        "autoVerifiedAttributes[]": api("cognito-idp", USER_POOL, "AutoVerifiedAttributes[]"),
+        "mfaConfiguration": api("cognito-idp", USER_POOL, "MfaConfiguration"),
+        "deletionProtection": api("cognito-idp", USER_POOL, "DeletionProtection"),
+        "userPoolTier": api("cognito-idp", USER_POOL, "UserPoolTier"),
+        "userPoolAddOns.advancedSecurityMode": api(
+            "cognito-idp", USER_POOL, "UserPoolAddOns.AdvancedSecurityMode"
+        ),
+        "passwordPolicy.minimumLength": api(
+            "cognito-idp", USER_POOL, "Policies.PasswordPolicy.MinimumLength"
+        ),
+        "passwordPolicy.temporaryPasswordValidityDays": api(
+            "cognito-idp", USER_POOL, "Policies.PasswordPolicy.TemporaryPasswordValidityDays"
+        ),
+        "accountRecoverySetting.recoveryMechanisms[].name": api(
+            "cognito-idp", USER_POOL, "AccountRecoverySetting.RecoveryMechanisms[].Name"
+        ),
+        "accountRecoverySetting.recoveryMechanisms[].priority": api(
+            "cognito-idp", USER_POOL, "AccountRecoverySetting.RecoveryMechanisms[].Priority"
+        ),
+        "verificationMessageTemplate.defaultEmailOption": api(
+            "cognito-idp", USER_POOL, "VerificationMessageTemplate.DefaultEmailOption"
+        ),
+    },
+    "aws:cognito/userPoolDomain:UserPoolDomain": {
+        "domain": api("cognito-idp", "CreateUserPoolDomain", "Domain"),
+        "managedLoginVersion": api("cognito-idp", "CreateUserPoolDomain", "ManagedLoginVersion"),
+    },
+    USER_POOL_CLIENT_TYPE: {
+        "name": api("cognito-idp", "CreateUserPoolClient", "ClientName"),
+        "callbackUrls[]": api("cognito-idp", "CreateUserPoolClient", "CallbackURLs[]"),
+        "logoutUrls[]": api("cognito-idp", "CreateUserPoolClient", "LogoutURLs[]"),
+        "allowedOauthFlows[]": api("cognito-idp", "CreateUserPoolClient", "AllowedOAuthFlows[]"),
+        "allowedOauthScopes[]": api("cognito-idp", "CreateUserPoolClient", "AllowedOAuthScopes[]"),
+        "supportedIdentityProviders[]": api(
+            "cognito-idp", "CreateUserPoolClient", "SupportedIdentityProviders[]"
+        ),
+        "explicitAuthFlows[]": api("cognito-idp", "CreateUserPoolClient", "ExplicitAuthFlows[]"),
+        "preventUserExistenceErrors": api(
+            "cognito-idp", "CreateUserPoolClient", "PreventUserExistenceErrors"
+        ),
+        "authSessionValidity": api("cognito-idp", "CreateUserPoolClient", "AuthSessionValidity"),
+        **{
+            f"tokenValidityUnits.{unit}": api(
+                "cognito-idp",
+                "CreateUserPoolClient",
+                f"TokenValidityUnits.{unit[0].upper()}{unit[1:]}",
+            )
+            for unit in ("accessToken", "idToken", "refreshToken")
+        },
+        # accessTokenValidity, idTokenValidity, refreshTokenValidity: in the units above,
+        # checked in seconds against the API's range (token_validity_findings).
+    },
 }
 
 # Resources Pulumi names itself when `name` is not set (the types above with a `name`
@@ -498,6 +555,16 @@ AUTONAMED: dict[str, tuple[str, bool]] = {
     "aws:appautoscaling/policy:Policy": ("name", False),
     "aws:secretsmanager/secret:Secret": ("name", False),
 }
+# A user pool client's token lifetimes: the value counts the unit TokenValidityUnits names
+# (the API's default when unset), while botocore gives the valid range in seconds.
+TOKEN_VALIDITY: dict[str, tuple[str, str, str]] = {
+    # property: (API parameter, its unit in TokenValidityUnits, default unit)
+    "accessTokenValidity": ("AccessTokenValidity", "accessToken", "hours"),
+    "idTokenValidity": ("IdTokenValidity", "idToken", "hours"),
+    "refreshTokenValidity": ("RefreshTokenValidity", "refreshToken", "days"),
+}
+SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+VALIDITY_RANGE_QUOTE = "is displayed below in seconds"
 PREFIXES = ("namePrefix", "bucketPrefix")
 
 
@@ -529,6 +596,7 @@ TAGS: dict[str, tuple[Api, Api]] = {
     "appautoscaling": tag_apis(
         "application-autoscaling", "TagResource", "Tags.{key}", "Tags.{value}"
     ),
+    "cognito": tag_apis("cognito-idp", "TagResource", "Tags.{key}", "Tags.{value}"),
 }
 CONTAINER_DEFINITIONS = Api("ecs", "RegisterTaskDefinition", "containerDefinitions")
 CONTAINER_NAME = Api("ecs", "RegisterTaskDefinition", "containerDefinitions[].name")
@@ -593,6 +661,9 @@ JAVA_CLASSES = {
     "L": f"a-zA-Z{NON_ASCII}",
     "N": f"0-9{NON_ASCII}",
     "Z": f" {NON_ASCII}",
+    "M": NON_ASCII,  # marks (accents) are all outside ASCII
+    "S": "\\$+<=>\\^`|~" + NON_ASCII,  # symbols
+    "P": "!\"#%&'()*,\\-./:;?@\\[\\\\\\]_{}" + NON_ASCII,  # punctuation
     "Print": "\\x20-\\x7e",
 }
 
@@ -825,10 +896,25 @@ def resource_findings(
             findings += value_findings(label, value, target)
     if type_ == TASK_DEFINITION:
         findings += container_definition_problems(props.get("containerDefinitions"))
+    if type_ == USER_POOL_CLIENT_TYPE:
+        findings += token_validity_findings(props)
     apis = tag_apis_of(type_)
     if apis and known(props.get("tags")):
         findings += tag_findings("tags", props["tags"], apis)
     return list({str(f): f for f in findings}.values())  # a value reported once per reason
+
+
+def token_validity_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
+    """Each token lifetime, converted to seconds by its unit, against the API's range."""
+    units = props.get("tokenValidityUnits")
+    units = units if isinstance(units, Mapping) else {}
+    for prop, (parameter, unit_key, default_unit) in TOKEN_VALIDITY.items():
+        value, unit = integral(props.get(prop)), units.get(unit_key) or default_unit
+        if isinstance(value, bool) or not isinstance(value, int | float) or unit not in SECONDS:
+            continue  # unset, unknown, or a unit the enum check reports
+        target = Api("cognito-idp", "CreateUserPoolClient", parameter)
+        for message in leaf_problems(value * SECONDS[unit], shape_at(target)):
+            yield Finding(prop, value, f"({unit}) {message} seconds", target)
 
 
 def short_type(type_: str) -> str:

@@ -50,6 +50,7 @@ class Architecture:
     alarms: int
     email_alerts: bool
     vpc_endpoints: bool
+    mfa: str | None  # the user pool's MFA setting; None: no sign-in
 
 
 def read_architecture(model: dict) -> Architecture:
@@ -79,6 +80,7 @@ def read_architecture(model: dict) -> Architecture:
     [scaling] = of_type("aws:appautoscaling/target:Target")
     [db] = of_type("aws:rds/instance:Instance")
     [vpc] = of_type("aws:ec2/vpc:Vpc")
+    pools = of_type("aws:cognito/userPool:UserPool")
     return Architecture(
         stack=model["stack"],
         vpc_cidr=vpc["inputs"]["cidrBlock"],
@@ -96,6 +98,7 @@ def read_architecture(model: dict) -> Architecture:
         alarms=len(of_type("aws:cloudwatch/metricAlarm:MetricAlarm")),
         email_alerts=bool(of_type("aws:sns/topicSubscription:TopicSubscription")),
         vpc_endpoints=bool(of_type("aws:ec2/vpcEndpoint:VpcEndpoint")),
+        mfa=pools[0]["inputs"].get("mfaConfiguration", "OFF") if pools else None,
     )
 
 
@@ -145,7 +148,7 @@ def mermaid(arch: Architecture) -> str:
     lines += [
         # Not in the stack's model: the bootstrap creates it, once, for every environment.
         '  ecr[("ECR image registry (shared, bootstrap)<br/>immutable tags, scan on push")]',
-        '  secrets[("Secrets Manager<br/>database credentials")]',
+        '  secrets[("Secrets Manager<br/>database credentials, session key")]',
         '  kms[("KMS keys<br/>database, secrets")]',
         f'  cw["CloudWatch<br/>logs, dashboard, {arch.alarms} alarms"]',
         f'  sns["SNS topic{"<br/>e-mail to on-call" if arch.email_alerts else ""}"]',
@@ -161,6 +164,12 @@ def mermaid(arch: Architecture) -> str:
          f'{len(arch.zones)} zones by ECS; autoscaling on CPU and requests"]'),
         "  note -.- app0",
     ]  # fmt: skip
+    if arch.mfa is not None:
+        lines += [
+            f'  cognito["Cognito managed login<br/>user pool, MFA {arch.mfa} (authenticator app)"]',
+            "  users -->|sign in, HTTPS| cognito",
+            "  app0 -.->|code for tokens, PKCE| cognito",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -209,7 +218,7 @@ def render_png(model: dict, path: Path) -> None:
     from diagrams.aws.database import RDS
     from diagrams.aws.management import Cloudwatch
     from diagrams.aws.network import ALB, CloudFront, NATGateway
-    from diagrams.aws.security import KMS, WAF, SecretsManager
+    from diagrams.aws.security import KMS, WAF, Cognito, SecretsManager
     from diagrams.onprem.client import Users
 
     arch = read_architecture(model)
@@ -239,6 +248,8 @@ def render_png(model: dict, path: Path) -> None:
         ECR("ECR (shared, bootstrap)")
         SecretsManager("Secrets Manager") - KMS("KMS")
         Cloudwatch(f"CloudWatch ({arch.alarms} alarms)")
+        if arch.mfa is not None:
+            users >> Edge(label="sign in") >> Cognito(f"Cognito (MFA {arch.mfa})")
 
 
 def main(argv: list[str] | None = None) -> int:

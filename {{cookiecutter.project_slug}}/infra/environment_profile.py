@@ -18,6 +18,9 @@ Tier = Literal["dev", "staging", "prod"]
 NatStrategy = Literal["none", "single", "per_az"]
 TIERS: tuple[Tier, ...] = ("dev", "staging", "prod")
 NAT_STRATEGIES: tuple[NatStrategy, ...] = ("none", "single", "per_az")
+# Cognito's MFA settings. The second factor is an authenticator app (TOTP) only: SMS would
+# need an IAM role for SNS, a sandbox exit per account and pays per message.
+MFA_MODES = ("OFF", "OPTIONAL", "ON")
 # Fargate accepts only these CPU units / memory (MiB) pairs.
 FARGATE_SIZES = {
     256: (512, 1024, 2048),
@@ -54,6 +57,8 @@ class EnvironmentProfile:
     waf: bool
     alarm_emails: bool
     alb_deletion_protection: bool
+    mfa: str
+    password_min_length: int
 
     @property
     def is_prod(self) -> bool:
@@ -82,6 +87,9 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "waf": False,  # no real users to protect; saves the web ACL's monthly fee
         "alarm_emails": False,  # alarms still fire (visible in the console), nobody is paged
         "alb_deletion_protection": False,
+        # Users may add an authenticator app; test accounts can sign in with a password.
+        "mfa": "OPTIONAL",
+        "password_min_length": 12,
     },
     "staging": {
         "vpc_cidr": "10.20.0.0/16",
@@ -103,6 +111,8 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "waf": True,  # the same edge protection as prod, so rules are tested before release
         "alarm_emails": True,
         "alb_deletion_protection": False,
+        "mfa": "OPTIONAL",  # as dev: rehearsal accounts come and go
+        "password_min_length": 12,
     },
     "prod": {
         "vpc_cidr": "10.30.0.0/16",
@@ -124,6 +134,10 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "waf": True,  # AWS managed rules block common attacks and bad bots
         "alarm_emails": True,
         "alb_deletion_protection": True,
+        # Real users' data: every sign-in needs an authenticator app code (TOTP), so a
+        # stolen or reused password alone does not open an account.
+        "mfa": "ON",
+        "password_min_length": 14,  # longer passwords where the data is real
     },
 }
 
@@ -215,6 +229,15 @@ def _problems(p: EnvironmentProfile):
         yield f"dbMonitoringInterval: {p.db_monitoring_interval}; use 0, 1, 5, 10, 15, 30 or 60."
     if p.alarm_emails and not EMAIL.match(p.alert_email):
         yield f"alertEmail: {p.alert_email!r}; the {p.tier} tier e-mails alarms, give an address."
+    if p.mfa not in MFA_MODES:
+        yield f"mfa: {p.mfa!r} is not allowed; use {', '.join(MFA_MODES)}."
+    elif p.is_prod and p.mfa != "ON":
+        yield f"mfa: {p.mfa!r} in prod; use ON so a password alone cannot open an account."
+    if not 8 <= p.password_min_length <= 99:
+        yield (
+            f"passwordMinLength: {p.password_min_length} is not allowed; use 8 to 99 "
+            "(Cognito accepts 6 to 99; fewer than 8 is too easy to guess)."
+        )
     if p.domain_name is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", p.domain_name):
         yield f"domainName: {p.domain_name!r} is not a lowercase DNS name."
 

@@ -83,6 +83,14 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Load balancer deletion protection",
         "Prod's entry point cannot be deleted by accident.",
     ),
+    "mfa": (
+        "Sign-in MFA (authenticator app)",
+        "ON in prod: a stolen password alone opens no account. TOTP only; SMS would cost per message.",
+    ),
+    "password_min_length": (
+        "Minimum password length",
+        "Length beats complexity rules (NCSC); longer where the data is real.",
+    ),
 }
 
 

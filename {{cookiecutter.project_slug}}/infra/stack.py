@@ -1,6 +1,7 @@
 """One environment of the service: the components wired together from a profile.
 
-Data flows one way: network -> edge (load balancer) -> database -> service -> monitoring.
+Data flows one way: network -> edge (load balancer) -> database -> identity (sign-in) ->
+service -> monitoring.
 __main__.py calls build() for the real CLI; synth.py calls the same build() under mocks.
 """
 
@@ -11,6 +12,7 @@ import pulumi_aws as aws
 
 from components.database import DATABASE_NAME, Database, DatabaseArgs
 from components.edge import Edge, EdgeArgs
+from components.identity import Identity, IdentityArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.service import Service, ServiceArgs
@@ -122,6 +124,21 @@ def build(
         ),
         opts,
     )
+    identity = Identity(
+        "identity",
+        IdentityArgs(
+            project=project,
+            environment=environment,
+            region=region,
+            # https://<domain> with a custom domain, else https://<CloudFront's domain>.
+            public_url=edge.url,
+            mfa=profile.mfa,
+            password_min_length=profile.password_min_length,
+            deletion_protection=profile.db_deletion_protection,
+            secret_key_arn=database.key.arn,
+        ),
+        opts,
+    )
     service = Service(
         "app",
         ServiceArgs(
@@ -144,6 +161,11 @@ def build(
             db_name=DATABASE_NAME,
             db_secret_arn=database.secret_arn,
             db_key_arn=database.key.arn,
+            public_url=edge.url,
+            oidc_issuer=identity.issuer,
+            oidc_client_id=identity.client_id,
+            session_secret_arn=identity.session_secret_arn,
+            session_key_arn=database.key.arn,
             metrics_namespace=project,
             service_label=project,
         ),
@@ -175,6 +197,11 @@ def build(
         "image": image,
         "database_address": database.instance.address,
         "alert_topic_arn": monitoring.topic.arn,
+        # Sign-in: the app's OIDC settings, and the pool to invite users to.
+        "oidc_issuer": identity.issuer,
+        "oidc_client_id": identity.client_id,
+        "user_pool_id": identity.user_pool_id,
+        "managed_login_url": identity.managed_login_url,
         "tier": profile.tier,
     }
     if edge.certificate_validation_records is not None:

@@ -6,6 +6,7 @@ so the migrations are tested too.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,12 +63,36 @@ def metrics() -> RecordingSink:
     return RecordingSink()
 
 
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sign_in(client: TestClient, name: str = "Test User") -> TestClient:
+    """Sign in with the development sign-in (ENVIRONMENT=local), as a person would, and
+    send the session's CSRF token with every request, as the page's own requests do."""
+    form = client.get("/auth/dev-login")
+    token = CSRF_FIELD.search(form.text).group(1)
+    response = client.post(
+        "/auth/dev-login", data={"name": name, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = CSRF_META.search(client.get("/").text).group(1)
+    return client
+
+
+@pytest.fixture
+def anonymous(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(settings: Settings, metrics: RecordingSink) -> Iterator[TestClient]:
+    """A client signed in with the development sign-in."""
     # Start from an empty table: the PostgreSQL database may be shared with other runs.
     engine = create_db_engine(settings.database_url)
     with engine.begin() as connection:
         connection.execute(delete(Ticket))
     engine.dispose()
     with TestClient(create_app(settings, metrics)) as test_client:
-        yield test_client
+        yield sign_in(test_client)

@@ -7,6 +7,8 @@ from {{ cookiecutter.project_slug }}.features import Flags, load_flags
 from {{ cookiecutter.project_slug }}.main import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from .conftest import sign_in
+
 
 @pytest.mark.parametrize(
     ("environment", "expected"),
@@ -28,7 +30,8 @@ def test_unknown_flag_fails_fast_naming_it():
 
 
 def client_with(settings: Settings, flags: str) -> TestClient:
-    return TestClient(create_app(settings.model_copy(update={"feature_flags": flags})))
+    client = TestClient(create_app(settings.model_copy(update={"feature_flags": flags})))
+    return sign_in(client)
 
 
 @pytest.mark.usefixtures("client")  # empties the database first

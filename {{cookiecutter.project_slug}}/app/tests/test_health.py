@@ -38,6 +38,11 @@ def test_version_reports_what_was_deployed(client):
 def test_version_reads_the_environment(monkeypatch, database_url):
     monkeypatch.setenv("GIT_SHA", "feedface")
     monkeypatch.setenv("ENVIRONMENT", "staging")
+    # Outside local the app needs its sign-in settings (tests/test_auth.py).
+    monkeypatch.setenv("OIDC_ISSUER", "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Test")
+    monkeypatch.setenv("OIDC_CLIENT_ID", "test-client")
+    monkeypatch.setenv("PUBLIC_URL", "https://desk.example.co.uk")
+    monkeypatch.setenv("SESSION_SECRET", "s" * 32)
     monkeypatch.setenv("APP_VERSION", "2.0.0")
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         assert client.get("/version").json() == {

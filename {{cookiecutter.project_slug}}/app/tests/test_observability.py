@@ -9,6 +9,8 @@ from {{ cookiecutter.project_slug }}.main import create_app
 from {{ cookiecutter.project_slug }}.metrics import EmfSink, NullSink, create_sink
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from .conftest import sign_in
+
 
 def test_each_request_logs_one_json_line_with_a_request_id(settings, capsys):
     # The app is built inside the test so its log handler writes to the captured stdout.
@@ -40,6 +42,7 @@ def test_a_failing_request_is_logged_as_500(settings, capsys):
         raise RuntimeError("bug")
 
     with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(client)
         capsys.readouterr()
         assert client.get("/boom", headers={"X-Request-ID": "req-500"}).status_code == 500
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -140,6 +140,10 @@ SERVICE_LINKED_ROLES = [
 # switched on per bucket): they are scoped by their logical names, the start of the name
 # Pulumi gives them. tests/test_iam_policies.py checks every bucket of every stack matches.
 BUCKET_NAMES = ("edge-access-logs-*",)
+# The stacks' own secrets (the app's session key), by the start of their auto-names, and
+# tagged: a role may read back (GetSecretValue, as the provider does after writing) only
+# its own environment's, and never a database master secret (rds!..., RDS's own).
+SECRET_NAMES = ("identity-session-*",)
 
 # Settings reads, on every resource. Not Get* where it would read data: no
 # secretsmanager:GetSecretValue, s3:GetObject or logs:GetLogEvents.
@@ -148,6 +152,9 @@ READ = [
     "acm:ListTagsForCertificate",
     "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
     "cloudfront:Get*", "cloudfront:List*",
+    "cognito-idp:DescribeManagedLoginBranding", "cognito-idp:DescribeManagedLoginBrandingByClient",
+    "cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient",
+    "cognito-idp:DescribeUserPoolDomain", "cognito-idp:GetUserPoolMfaConfig",
     "cloudwatch:Describe*", "cloudwatch:GetDashboard", "cloudwatch:List*",
     "ec2:Describe*", "ec2:GetManagedPrefixListEntries",
     "ecs:Describe*", "ecs:List*",
@@ -157,6 +164,7 @@ READ = [
     "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:GetLogDelivery",
     "logs:ListLogDeliveries", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
     "rds:Describe*", "rds:ListTagsForResource",
+    "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
     "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:List*",
     "wafv2:Describe*", "wafv2:Get*", "wafv2:List*", "wafv2:CheckCapacity",
 ]  # fmt: skip
@@ -179,6 +187,7 @@ def arns(account_id: str) -> dict[str, list[str]]:
             f"arn:aws:cloudfront::{account_id}:vpcorigin/*",
         ],
         "cloudwatch": [f"arn:aws:cloudwatch:*:{account_id}:alarm:*"],
+        "cognito-idp": [f"arn:aws:cognito-idp:*:{account_id}:userpool/*"],
         "ec2": [f"arn:aws:ec2:*:{account_id}:{kind}/*" for kind in ec2],
         "ecs": [
             f"arn:aws:ecs:*:{account_id}:cluster/*",
@@ -198,6 +207,9 @@ def arns(account_id: str) -> dict[str, list[str]]:
             f"arn:aws:rds:*:{account_id}:pg:*",
             f"arn:aws:rds:*:{account_id}:subgrp:*",
         ],
+        "secretsmanager": [
+            f"arn:aws:secretsmanager:*:{account_id}:secret:{name}" for name in SECRET_NAMES
+        ],
         "sns": [f"arn:aws:sns:*:{account_id}:*"],
         "wafv2": [f"arn:aws:wafv2:*:{account_id}:*/webacl/*/*"],
     }
@@ -213,6 +225,7 @@ CREATE = {
     "application-autoscaling": ["application-autoscaling:RegisterScalableTarget"],
     "cloudfront": ["cloudfront:CreateDistribution", "cloudfront:CreateVpcOrigin"],
     "cloudwatch": ["cloudwatch:PutMetricAlarm"],
+    "cognito-idp": ["cognito-idp:CreateUserPool"],
     "ec2": [
         "ec2:AllocateAddress", "ec2:AuthorizeSecurityGroupEgress",
         "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs", "ec2:CreateInternetGateway",
@@ -227,11 +240,12 @@ CREATE = {
     "kms": ["kms:CreateKey", "kms:TagResource"],
     "logs": ["logs:CreateLogGroup"],
     "rds": ["rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSubnetGroup"],
+    "secretsmanager": ["secretsmanager:CreateSecret"],
     "sns": ["sns:CreateTopic"],
     "wafv2": ["wafv2:CreateWebACL"],
 }  # fmt: skip
 # Services whose create calls AWS authorizes on `*` (the resource has no ARN yet).
-WILDCARD_CREATE = {"acm", "application-autoscaling", "cloudfront", "kms"}
+WILDCARD_CREATE = {"acm", "application-autoscaling", "cloudfront", "cognito-idp", "kms"}
 CHANGE = {
     "acm": [
         "acm:DeleteCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
@@ -250,6 +264,16 @@ CHANGE = {
     "cloudwatch": [
         "cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions",
         "cloudwatch:EnableAlarmActions", "cloudwatch:PutMetricAlarm", "cloudwatch:UntagResource",
+    ],
+    # The pool's clients, domain and login branding are authorized on the pool (its tag).
+    "cognito-idp": [
+        "cognito-idp:CreateManagedLoginBranding", "cognito-idp:CreateUserPoolClient",
+        "cognito-idp:CreateUserPoolDomain", "cognito-idp:DeleteManagedLoginBranding",
+        "cognito-idp:DeleteUserPool", "cognito-idp:DeleteUserPoolClient",
+        "cognito-idp:DeleteUserPoolDomain", "cognito-idp:SetUserPoolMfaConfig",
+        "cognito-idp:UntagResource", "cognito-idp:UpdateManagedLoginBranding",
+        "cognito-idp:UpdateUserPool", "cognito-idp:UpdateUserPoolClient",
+        "cognito-idp:UpdateUserPoolDomain",
     ],
     "ec2": [
         *CREATE["ec2"],
@@ -299,6 +323,12 @@ CHANGE = {
         "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup", "rds:ModifyDBSubnetGroup",
         "rds:RebootDBInstance", "rds:RemoveTagsFromResource", "rds:ResetDBParameterGroup",
     ],
+    "secretsmanager": [
+        # GetSecretValue: the provider reads a secret's value back after writing it.
+        "secretsmanager:DeleteSecret", "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue", "secretsmanager:UntagResource",
+        "secretsmanager:UpdateSecret",
+    ],
     "sns": [
         "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:UntagResource",
     ],
@@ -315,11 +345,13 @@ TAG = {
     "application-autoscaling": ["application-autoscaling:TagResource"],
     "cloudfront": ["cloudfront:TagResource"],
     "cloudwatch": ["cloudwatch:TagResource"],
+    "cognito-idp": ["cognito-idp:TagResource"],
     "ecs": ["ecs:TagResource"],
     "elasticloadbalancing": ["elasticloadbalancing:AddTags"],
     "kms": ["kms:TagResource"],
     "logs": ["logs:TagLogGroup", "logs:TagResource"],
     "rds": ["rds:AddTagsToResource"],
+    "secretsmanager": ["secretsmanager:TagResource"],
     "sns": ["sns:TagResource"],
     "wafv2": ["wafv2:TagResource"],
 }
@@ -406,7 +438,7 @@ def deploy_policy(account_id: str, project: str, repository_arn: str, environmen
         },
         {
             # RDS keeps the master password in a secret it creates and names (rds!db-...).
-            # The role never reads the value (no GetSecretValue).
+            # The role never reads its value (no GetSecretValue).
             "Sid": "DatabaseMasterSecret",
             "Effect": "Allow",
             "Action": [

@@ -43,6 +43,13 @@ class ServiceArgs:
     db_name: str
     db_secret_arn: pulumi.Input[str]
     db_key_arn: pulumi.Input[str]
+    # Sign-in (components/identity.py): where users come back to, the OIDC provider and
+    # client, and the secret that signs session cookies (with the KMS key encrypting it).
+    public_url: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    oidc_client_id: pulumi.Input[str]
+    session_secret_arn: pulumi.Input[str]
+    session_key_arn: pulumi.Input[str]
     metrics_namespace: str
     service_label: str  # the Service dimension of the app's metrics (the alarms watch it)
 
@@ -62,7 +69,7 @@ class Service(pulumi.ComponentResource):
         )
 
         # Execution role: used by ECS itself to pull the image, write logs and read the
-        # database secret before the container starts. AWS's managed policy lets it pull
+        # database and session secrets before the container starts. AWS's managed policy lets it pull
         # from the account's repositories, the shared one included.
         execution_role = aws.iam.Role(
             f"{name}-execution",
@@ -83,9 +90,15 @@ class Service(pulumi.ComponentResource):
                 statements=[
                     {
                         "actions": ["secretsmanager:GetSecretValue"],
-                        "resources": [args.db_secret_arn],
+                        "resources": [args.db_secret_arn, args.session_secret_arn],
                     },
-                    {"actions": ["kms:Decrypt"], "resources": [args.db_key_arn]},
+                    {
+                        "actions": ["kms:Decrypt"],
+                        # One key when both secrets share it (the database's key).
+                        "resources": pulumi.Output.all(args.db_key_arn, args.session_key_arn).apply(
+                            lambda keys: sorted(set(keys))
+                        ),
+                    },
                 ]
             ).json,
             opts=child,
@@ -107,6 +120,10 @@ class Service(pulumi.ComponentResource):
             db_host=args.db_host,
             db_port=args.db_port,
             db_secret=args.db_secret_arn,
+            public_url=args.public_url,
+            oidc_issuer=args.oidc_issuer,
+            oidc_client_id=args.oidc_client_id,
+            session_secret=args.session_secret_arn,
         ).apply(lambda v: json.dumps([self._container(args, v)]))
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -259,11 +276,15 @@ class Service(pulumi.ComponentResource):
                 {"name": "DB_HOST", "value": v["db_host"]},
                 {"name": "DB_PORT", "value": str(v["db_port"])},
                 {"name": "DB_NAME", "value": args.db_name},
+                {"name": "PUBLIC_URL", "value": v["public_url"]},
+                {"name": "OIDC_ISSUER", "value": v["oidc_issuer"]},
+                {"name": "OIDC_CLIENT_ID", "value": v["oidc_client_id"]},
             ],
             # Credentials come from Secrets Manager at start-up: never plain env values.
             "secrets": [
                 {"name": "DB_USERNAME", "valueFrom": f"{secret}:username::"},
                 {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
+                {"name": "SESSION_SECRET", "valueFrom": v["session_secret"]},
             ],
             "logConfiguration": {
                 "logDriver": "awslogs",

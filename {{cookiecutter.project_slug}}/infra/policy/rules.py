@@ -50,15 +50,17 @@ class TierRequirements:
     db_deletion_protection: bool
     nat_gateway_per_zone: bool
     waf: bool
+    mfa_required: bool
 
 
 REQUIREMENTS = {
     # dev trades availability for cost: one task, one database instance, one NAT gateway.
-    "dev": TierRequirements(1, False, 1, False, False, False),
+    "dev": TierRequirements(1, False, 1, False, False, False, False),
     # staging rehearses prod's failover and rolling deploys, still sharing one NAT gateway.
-    "staging": TierRequirements(2, True, 7, False, False, True),
-    # prod survives the loss of a zone; two weeks of backups to notice silent data damage.
-    "prod": TierRequirements(2, True, 14, True, True, True),
+    "staging": TierRequirements(2, True, 7, False, False, True, False),
+    # prod survives the loss of a zone; two weeks of backups to notice silent data damage;
+    # real users sign in with a second factor.
+    "prod": TierRequirements(2, True, 14, True, True, True, True),
 }
 TIER_CONFIG = PolicyConfigSchema(
     properties={"tier": {"type": "string", "enum": list(TIERS), "default": STRICTEST_TIER}}
@@ -90,6 +92,7 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+USER_POOL = "aws:cognito/userPool:UserPool"
 
 ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 # Ports that must never face the internet: remote shells and data stores.
@@ -119,6 +122,7 @@ TAGGABLE_TYPES = frozenset(
         "aws:cloudfront/vpcOrigin:VpcOrigin",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cognito/userPool:UserPool",
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
         "aws:ec2/eip:Eip",
         "aws:ec2/flowLog:FlowLog",
@@ -249,6 +253,15 @@ def rds_deletion_protection(db: Resource, tier: TierRequirements) -> Iterator[st
 
 
 # --- security --------------------------------------------------------------------------
+def cognito_mfa(pool: Resource, tier: TierRequirements) -> Iterator[str]:
+    mode = pool.props.get("mfaConfiguration") or "OFF"
+    if tier.mfa_required and mode != "ON":
+        yield f"mfaConfiguration is {mode}; this tier needs ON (an authenticator app code)"
+    totp = (pool.props.get("softwareTokenMfaConfiguration") or {}).get("enabled")
+    if mode != "OFF" and not totp:
+        yield f"mfaConfiguration is {mode} but softwareTokenMfaConfiguration is not enabled"
+
+
 def rds_storage_encrypted(db: Resource, _: TierRequirements) -> Iterator[str]:
     if not db.props.get("storageEncrypted"):
         yield "storageEncrypted is off"
@@ -671,6 +684,14 @@ RULES: list[Rule] = [
         "waf-protects-load-balancer",
         "In staging and prod a web application firewall filters requests before the service.",
         waf_protects_load_balancer,
+        tiered=True,
+    ),
+    Rule(
+        "cognito-mfa",
+        "In prod every sign-in needs a second factor (an authenticator app), so a stolen or "
+        "reused password alone opens no account; where MFA is on, TOTP is the factor.",
+        cognito_mfa,
+        (USER_POOL,),
         tiered=True,
     ),
     Rule(

@@ -67,6 +67,7 @@ def test_every_resource_type_of_the_stacks_is_mapped():
 # Types whose inputs are only references, settings without a botocore constraint, or JSON.
 UNMAPPED_TYPES = {
     "aws:acm/certificateValidation:CertificateValidation",
+    "aws:cognito/managedLoginBranding:ManagedLoginBranding",  # references and one flag
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     "aws:ec2/internetGateway:InternetGateway",
     "aws:ec2/natGateway:NatGateway",
@@ -80,6 +81,7 @@ UNMAPPED_TYPES = {
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:secretsmanager/secretVersion:SecretVersion",  # a reference and a secret value
     "aws:wafv2/webAclAssociation:WebAclAssociation",
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
 }
@@ -184,3 +186,43 @@ def test_bad_container_definitions_are_caught(container, expected):
     messages = findings(TASK, containerDefinitions=json.dumps([definition]))
     assert any(expected in m for m in messages), messages
     assert findings(TASK, containerDefinitions=json.dumps([CONTAINER])) == []
+
+
+# --- Cognito ---------------------------------------------------------------------------
+POOL = "aws:cognito/userPool:UserPool"
+DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
+CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+
+
+def test_cognito_names_settings_and_prefix_domains_are_checked():
+    assert (
+        findings(POOL, name="desk prod", mfaConfiguration="ON", deletionProtection="ACTIVE") == []
+    )
+    [message] = findings(POOL, mfaConfiguration="REQUIRED")
+    assert "is not one of OFF, ON, OPTIONAL" in message
+    [message] = findings(POOL, passwordPolicy={"minimumLength": 100})
+    assert "is more than 99" in message
+    assert findings(DOMAIN, domain="service-desk-prod-1a2b3c") == []
+    assert "does not match" in findings(DOMAIN, domain="Service-Desk")[0]
+    assert "longer than 63" in " ".join(findings(DOMAIN, domain="a" * 64))
+    messages = findings(CLIENT, callbackUrls=["https://x/auth/callback", "with space"])
+    assert [m.split(" ")[0] for m in messages] == ["callbackUrls[1]"]
+    [message] = findings(CLIENT, allowedOauthFlows=["code", "password"])
+    assert "allowedOauthFlows[1]" in message
+
+
+def test_token_lifetimes_are_checked_in_seconds_by_their_unit():
+    units = {"accessToken": "minutes", "idToken": "minutes", "refreshToken": "hours"}
+    ok = {"accessTokenValidity": 60, "idTokenValidity": 60, "refreshTokenValidity": 8}
+    assert findings(CLIENT, tokenValidityUnits=units, **ok) == []
+    [message] = findings(CLIENT, tokenValidityUnits=units, **(ok | {"accessTokenValidity": 1441}))
+    assert message.startswith("accessTokenValidity 1441 (minutes) is more than 86400 seconds")
+    # Without a unit the API counts access tokens in hours: 25 hours is too long.
+    [message] = findings(CLIENT, accessTokenValidity=25)
+    assert "(hours) is more than 86400 seconds" in message
+    # botocore still gives the ranges in seconds, which the conversion relies on.
+    from aws_constraints import VALIDITY_RANGE_QUOTE, Api, documentation_text
+
+    for parameter in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"):
+        text = documentation_text(Api("cognito-idp", "CreateUserPoolClient", parameter))
+        assert VALIDITY_RANGE_QUOTE in text, parameter

@@ -45,3 +45,12 @@ def test_no_domain_variant_draws_cloudfront_to_an_internal_load_balancer():
 
 def test_committed_diagram_is_up_to_date():
     assert diagram.main(["--check"]) == 0, "run `make diagram` and commit docs/architecture.md"
+
+
+def test_sign_in_is_drawn_with_the_pools_mfa_setting():
+    text = diagram.mermaid(diagram.read_architecture(model_of("prod")))
+    assert "Cognito managed login<br/>user pool, MFA ON" in text
+    assert "users -->|sign in, HTTPS| cognito" in text
+    assert "app0 -.->|code for tokens, PKCE| cognito" in text
+    dev = diagram.read_architecture(model_of("dev"))
+    assert dev.mfa == "OPTIONAL"

@@ -43,6 +43,13 @@ def test_every_tier_defines_every_field():
         ),
         ({"dbMultiAz": "yes"}, "dbMultiAz: 'yes' is not allowed; use true or false."),
         ({"minTasks": "two"}, "minTasks: 'two' is not allowed; use a whole number."),
+        ({"mfa": "REQUIRED"}, "mfa: 'REQUIRED' is not allowed; use OFF, OPTIONAL, ON."),
+        ({"mfa": "OPTIONAL"}, "mfa: 'OPTIONAL' in prod; use ON"),
+        ({"passwordMinLength": "6"}, "passwordMinLength: 6 is not allowed; use 8 to 99"),
+        (
+            {"passwordMinLength": "long"},  # pragma: allowlist secret
+            "passwordMinLength: 'long' is not allowed",  # pragma: allowlist secret
+        ),
         (
             {"domainName": "Desk.Example.com"},
             "domainName: 'Desk.Example.com' is not a lowercase DNS name",
@@ -62,3 +69,10 @@ def test_bad_config_stops_the_program_before_any_resource():
 
 def test_dev_may_skip_alarm_emails():
     assert load_profile({"tier": "dev"}).alarm_emails is False
+
+
+def test_sign_in_settings_per_tier():
+    dev, prod = load_profile({"tier": "dev"}), load_profile(config())
+    assert (dev.mfa, dev.password_min_length) == ("OPTIONAL", 12)
+    assert (prod.mfa, prod.password_min_length) == ("ON", 14)
+    assert load_profile({"tier": "staging", "alertEmail": "a@b.co", "mfa": "ON"}).mfa == "ON"

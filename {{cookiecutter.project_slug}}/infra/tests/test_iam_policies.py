@@ -47,6 +47,7 @@ NOT_AWS = ("pulumi:", "random:")
 # shared  a resource no name or tag ties to one environment (see iam-allowlist.yaml)
 ARN = {
     "cert": "arn:aws:acm:{region}:{account}:certificate/0f1e2d3c",
+    "userpool": "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_AbCdEf123",
     "target": "arn:aws:application-autoscaling:{region}:{account}:scalable-target/0123abcd",
     "alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:monitoring-5xx-0123abc",
     "tt-alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:TargetTracking-service/c/s-AlarmHigh-1",
@@ -70,6 +71,7 @@ ARN = {
     "subgrp": "arn:aws:rds:{region}:{account}:subgrp:database-subnets-0123abc",
     "og": "arn:aws:rds:{region}:{account}:og:default:postgres-16",
     "secret": "arn:aws:secretsmanager:{region}:{account}:secret:rds!db-0123-abcd-AbCdEf",  # pragma: allowlist secret
+    "session": "arn:aws:secretsmanager:{region}:{account}:secret:identity-session-0123abc-AbCdEf",  # pragma: allowlist secret
     "bucket": "arn:aws:s3:::edge-access-logs-0123abc",
     "objects": "arn:aws:s3:::edge-access-logs-0123abc/AWSLogs/x",
     "topic": "arn:aws:sns:{region}:{account}:monitoring-alerts-0123abc",
@@ -119,6 +121,25 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": [
         ("cloudwatch:PutMetricAlarm", "alarm", "create"), ("cloudwatch:TagResource", "alarm", "create"),
         ("cloudwatch:DeleteAlarms", "alarm", "own")],
+    # Cognito authorizes clients, domains and branding on the user pool's ARN.
+    "aws:cognito/userPool:UserPool": [
+        ("cognito-idp:CreateUserPool", "*", "create"), ("cognito-idp:TagResource", "*", "create"),
+        ("cognito-idp:SetUserPoolMfaConfig", "userpool", "own"),
+        ("cognito-idp:UpdateUserPool", "userpool", "own"),
+        ("cognito-idp:DeleteUserPool", "userpool", "own")],
+    "aws:cognito/userPoolClient:UserPoolClient": [
+        ("cognito-idp:CreateUserPoolClient", "userpool", "own"),
+        ("cognito-idp:UpdateUserPoolClient", "userpool", "own"),
+        ("cognito-idp:DeleteUserPoolClient", "userpool", "own")],
+    "aws:cognito/userPoolDomain:UserPoolDomain": [
+        ("cognito-idp:CreateUserPoolDomain", "userpool", "own"),
+        ("cognito-idp:DescribeUserPoolDomain", "*", "read"),
+        ("cognito-idp:UpdateUserPoolDomain", "userpool", "own"),
+        ("cognito-idp:DeleteUserPoolDomain", "userpool", "own")],
+    "aws:cognito/managedLoginBranding:ManagedLoginBranding": [
+        ("cognito-idp:CreateManagedLoginBranding", "userpool", "own"),
+        ("cognito-idp:UpdateManagedLoginBranding", "userpool", "own"),
+        ("cognito-idp:DeleteManagedLoginBranding", "userpool", "own")],
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": [
         ("ec2:CreateTags", ec2("security-group"), "claim"),
         ("ec2:RevokeSecurityGroupIngress", ec2("security-group"), "own"),
@@ -226,6 +247,17 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
         ("rds:DeleteDBParameterGroup", "pg", "own")],
     "aws:rds/subnetGroup:SubnetGroup": [
         ("rds:CreateDBSubnetGroup", "subgrp", "create"), ("rds:DeleteDBSubnetGroup", "subgrp", "own")],
+    "aws:secretsmanager/secret:Secret": [
+        ("secretsmanager:CreateSecret", "session", "create"),
+        ("secretsmanager:TagResource", "session", "create"),
+        ("kms:GenerateDataKey", "key", "own"), ("kms:Decrypt", "key", "own"),
+        ("secretsmanager:UpdateSecret", "session", "own"),
+        ("secretsmanager:DeleteSecret", "session", "own")],
+    "aws:secretsmanager/secretVersion:SecretVersion": [
+        ("secretsmanager:PutSecretValue", "session", "own"),
+        # The provider reads the value back to detect drift (the value is in the state too).
+        ("secretsmanager:GetSecretValue", "session", "own"),
+        ("kms:GenerateDataKey", "key", "own"), ("kms:Decrypt", "key", "own")],
     "aws:s3/bucket:Bucket": [
         ("s3:CreateBucket", "bucket", "shared"), ("s3:PutBucketTagging", "bucket", "shared"),
         ("s3:DeleteObject", "objects", "shared"), ("s3:DeleteObjectVersion", "objects", "shared"),
@@ -586,6 +618,14 @@ def test_the_names_the_deploy_roles_rely_on_are_the_stacks_names(bootstrap):
                     policy, "rds:DeleteDBInstance", db, {"aws:ResourceTag/environment": env}
                 )
                 assert db == arn("db", env)
+            elif type_ == "aws:secretsmanager/secret:Secret":
+                # Pulumi's auto-name, then the six characters Secrets Manager appends.
+                secret = (
+                    f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+                    f"{inputs.get('name') or resource['name'] + '-0123abc'}-AbCdEf"
+                )
+                own = {"aws:ResourceTag/environment": env}
+                assert grants(policy, "secretsmanager:GetSecretValue", secret, own), secret
             elif type_ == "aws:s3/bucket:Bucket":
                 # Pulumi's auto-name: the logical name, a dash, seven random characters.
                 bucket = f"arn:aws:s3:::{inputs.get('bucket') or resource['name'] + '-0123abc'}"

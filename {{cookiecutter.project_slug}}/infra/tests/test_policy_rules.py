@@ -52,6 +52,7 @@ LISTENER = "aws:lb/listener:Listener"
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 CDN = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+POOL = "aws:cognito/userPool:UserPool"
 
 GOOD_DB = {"multiAz": True, "backupRetentionPeriod": 14, "deletionProtection": True,
            "storageEncrypted": True, "publiclyAccessible": False}  # fmt: skip
@@ -194,6 +195,10 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
         [res(LB, "alb")],
         [res(LB, "alb"), res("aws:wafv2/webAclAssociation:WebAclAssociation", deps=("alb",))],
     ),
+    "cognito-mfa": (
+        [res(POOL, mfaConfiguration="OPTIONAL", softwareTokenMfaConfiguration={"enabled": True})],
+        [res(POOL, mfaConfiguration="ON", softwareTokenMfaConfiguration={"enabled": True})],
+    ),
     "log-retention-set": (
         [res("aws:cloudwatch/logGroup:LogGroup")],
         [res("aws:cloudwatch/logGroup:LogGroup", retentionInDays=30)],
@@ -312,6 +317,22 @@ def test_dev_may_save_what_its_profile_saves():
     assert messages("ecs-service-redundant", [res(SERVICE, desiredCount=1)], "dev") == []
     assert messages("nat-gateway-per-zone", network("aa"), "dev") == []
     assert messages("waf-protects-load-balancer", [res(LB)], "dev") == []
+    optional = res(
+        POOL, mfaConfiguration="OPTIONAL", softwareTokenMfaConfiguration={"enabled": True}
+    )
+    assert messages("cognito-mfa", [optional], "dev") == []
+    assert messages("cognito-mfa", [optional], "staging") == []
+
+
+def test_mfa_on_needs_an_authenticator_app_in_every_tier():
+    no_totp = res(POOL, mfaConfiguration="ON")
+    assert messages("cognito-mfa", [no_totp], "dev") == [
+        "mfaConfiguration is ON but softwareTokenMfaConfiguration is not enabled"
+    ]
+    assert messages("cognito-mfa", [res(POOL, mfaConfiguration="OFF")], "dev") == []
+    assert messages("cognito-mfa", [res(POOL)], "prod") == [
+        "mfaConfiguration is OFF; this tier needs ON (an authenticator app code)"
+    ]
 
 
 def test_staging_rehearses_prod_but_may_share_a_nat_gateway():

@@ -115,12 +115,12 @@ def test_load_balancer_reaches_the_tasks_and_nothing_else(model):
     ]
 
 
-def test_app_gets_database_credentials_as_secrets(model):
+def test_app_gets_its_credentials_as_secrets(model):
     [container] = json.loads(
         model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
     )
     secret_names = {s["name"] for s in container["secrets"]}
-    assert secret_names == {"DB_USERNAME", "DB_PASSWORD"}
+    assert secret_names == {"DB_USERNAME", "DB_PASSWORD", "SESSION_SECRET"}
     env_names = {e["name"] for e in container["environment"]}
     assert not {name for name in env_names if "PASSWORD" in name or "SECRET" in name}
 

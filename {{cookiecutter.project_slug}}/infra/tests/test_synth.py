@@ -12,7 +12,7 @@ def test_same_program_same_bytes():
 
 def test_resources_are_parented_to_their_component(prod):
     components = {r["urn"] for r in prod.resources if r["type"].startswith("epa:")}
-    assert len(components) == 5
+    assert len(components) == 6
     vpc = prod.one("aws:ec2/vpc:Vpc")
     assert vpc["parent"].endswith("epa:network:Network::network")
     assert vpc["parent"] in components

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+import httpx2
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 
-from . import health, tickets
+from . import auth, health, tickets
 from .db import create_db_engine
 from .features import load_flags
 from .logs import configure_logging
@@ -39,8 +40,13 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, metrics: MetricsSink | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(
+    settings: Settings | None = None,
+    metrics: MetricsSink | None = None,
+    auth_transport: httpx2.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`auth_transport` replaces the network to the identity provider (tests only)."""
+    settings = settings or Settings()  # refuses to start without sign-in settings in AWS
     configure_logging(settings.log_level)
     flags = load_flags(settings.environment, settings.feature_flags)  # fails fast on typos
     engine = create_db_engine(settings.sqlalchemy_url())
@@ -50,7 +56,13 @@ def create_app(settings: Settings | None = None, metrics: MetricsSink | None = N
         yield
         engine.dispose()  # close pooled connections cleanly when ECS stops the task
 
-    app = FastAPI(title=settings.project_name, version=settings.app_version, lifespan=lifespan)
+    # Every route checks the CSRF token of state-changing requests signed in by cookie.
+    app = FastAPI(
+        title=settings.project_name,
+        version=settings.app_version,
+        lifespan=lifespan,
+        dependencies=[Depends(auth.check_csrf)],
+    )
     app.state.settings = settings
     app.state.flags = flags
     app.state.engine = engine
@@ -59,6 +71,9 @@ def create_app(settings: Settings | None = None, metrics: MetricsSink | None = N
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     templates.env.globals.update(settings=settings, flags=flags)
     app.state.templates = templates
+    # Sign-in first: middleware added earlier runs later, so the request log and the
+    # security headers below also cover the requests that sign-in refuses.
+    auth.install(app, settings, auth_transport)
 
     @app.middleware("http")
     async def log_request(request: Request, call_next):

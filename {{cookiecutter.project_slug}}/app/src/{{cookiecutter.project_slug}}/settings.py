@@ -3,15 +3,21 @@
 The same image runs in every environment; only these variables differ (twelve-factor).
 In AWS the database credentials arrive as DB_* variables that ECS injects from Secrets
 Manager, so no password is ever written in code, config files or the task definition.
+Sign-in works the same way: OIDC_ISSUER, OIDC_CLIENT_ID and PUBLIC_URL come from the stack,
+SESSION_SECRET from Secrets Manager; outside local the app refuses to start without them.
 """
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL, make_url
 
 Environment = Literal["local", "dev", "staging", "prod"]
+# Signs the session cookie and development tokens on a laptop when SESSION_SECRET is unset.
+# Public on purpose: it is accepted only while ENVIRONMENT=local (see auth.py).
+LOCAL_ONLY_KEY_MATERIAL = "local-development-only, never accepted outside ENVIRONMENT=local"
+MIN_SESSION_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -37,6 +43,39 @@ class Settings(BaseSettings):
     feature_flags: str = ""
     metrics_sink: Literal["none", "emf"] = "none"
     metrics_namespace: str = "{{ cookiecutter.project_name }}"
+
+    # Sign-in (see auth.py). Empty OIDC_ISSUER locally: the development sign-in instead.
+    oidc_issuer: str = ""  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
+    oidc_client_id: str = ""
+    public_url: str = ""  # the address users type; the callback is {PUBLIC_URL}/auth/callback
+    session_secret: str = Field(default="", repr=False)
+
+    @model_validator(mode="after")
+    def _sign_in_is_configured(self) -> Self:
+        problems = []
+        if self.environment != "local":
+            required = {
+                "OIDC_ISSUER": self.oidc_issuer,
+                "OIDC_CLIENT_ID": self.oidc_client_id,
+                "PUBLIC_URL": self.public_url,
+                "SESSION_SECRET": self.session_secret,
+            }
+            if missing := [name for name, value in required.items() if not value]:
+                problems.append("set " + ", ".join(missing))
+            if self.public_url and not self.public_url.startswith("https://"):
+                problems.append("PUBLIC_URL must start with https://")
+        elif self.oidc_issuer and not self.oidc_client_id:
+            problems.append("set OIDC_CLIENT_ID with OIDC_ISSUER")
+        if self.session_secret and len(self.session_secret) < MIN_SESSION_SECRET_LENGTH:
+            problems.append(
+                f"SESSION_SECRET must be at least {MIN_SESSION_SECRET_LENGTH} characters"
+            )
+        if problems:
+            raise ValueError(
+                f"sign-in is not configured for ENVIRONMENT={self.environment}: "
+                + "; ".join(problems)
+            )
+        return self
 
     def sqlalchemy_url(self) -> URL:
         """The database to use: DATABASE_URL, else the DB_* parts, else local SQLite."""
