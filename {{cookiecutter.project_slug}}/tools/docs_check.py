@@ -20,7 +20,6 @@ from pathlib import Path
 from tools import ksb, plan, prose, writing
 from tools.inspection import catalogue
 
-LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|#)", re.IGNORECASE)
 
 
@@ -62,7 +61,8 @@ def section_problems(root: Path = writing.ROOT, reference: dict | None = None) -
 def link_targets(markdown: str) -> list[str]:
     """Relative link targets outside comments and code."""
     text = re.sub(r"```.*?```|`[^`\n]*`", "", prose.strip_comments(markdown), flags=re.DOTALL)
-    return [target for target in LINK.findall(text) if not EXTERNAL.match(target)]
+    targets = (match[3] for match in prose.LINK.finditer(text))
+    return [target for target in targets if not EXTERNAL.match(target)]
 
 
 def broken_links(root: Path = writing.ROOT) -> list[str]:

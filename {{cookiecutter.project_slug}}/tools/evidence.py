@@ -47,6 +47,7 @@ from urllib.parse import quote, unquote
 import markdown
 
 from tools import contribution, prose
+from tools.contribution import git
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "staging", "prod")
@@ -95,16 +96,6 @@ class Pack:
 
 
 Producer = Callable[[Pack], None]
-
-
-def git(root: Path, *args: str, binary: bool = False) -> str | bytes:
-    result = subprocess.run(  # noqa: S603 - git with our own arguments
-        ["git", "-c", "core.quotepath=off", *args],  # noqa: S607 - git from PATH
-        cwd=root,
-        capture_output=True,
-        check=True,
-    )
-    return result.stdout if binary else result.stdout.decode("utf-8", "surrogateescape")
 
 
 def run(pack: Pack, args: list[str], cwd: Path, what: str) -> None:
@@ -185,20 +176,15 @@ def check_repository(root: Path, draft: bool) -> tuple[str, str, list[str]]:
             "repository: run `git init`, then commit."
         ) from error
     try:
-        commit = str(git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")).strip()
+        commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
     except subprocess.CalledProcessError as error:
         raise PackError(
             "The pack is built from the committed project, and nothing is committed yet."
         ) from error
-    prefix = str(git(root, "rev-parse", "--show-prefix")).strip()
-    changed = [
-        entry[3:]
-        for entry in str(
-            git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
-        ).split("\0")
-        if len(entry) > 3
-    ]
-    untracked = str(git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", "docs"))
+    prefix = git(root, "rev-parse", "--show-prefix").strip()
+    status = git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".")
+    changed = [entry[3:] for entry in status.split("\0") if len(entry) > 3]
+    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", "docs")
     changed += [f"{path} (not committed)" for path in untracked.split("\0") if path]
     warnings = []
     if changed:
@@ -222,11 +208,16 @@ def project_slug(root: Path) -> str:
 
 def extract_head(root: Path, prefix: str, target: Path) -> None:
     tree = f"HEAD:{prefix}" if prefix else "HEAD"
-    toplevel = Path(str(git(root, "rev-parse", "--show-toplevel")).strip())
+    toplevel = Path(git(root, "rev-parse", "--show-toplevel").strip())
     excludes = [f":(exclude){path}" for path in EXCLUDED]
-    data = git(toplevel, "archive", "--format=tar", tree, "--", ".", *excludes, binary=True)
+    data = subprocess.run(  # noqa: S603 - git with our own arguments
+        ["git", "archive", "--format=tar", tree, "--", ".", *excludes],  # noqa: S607 - from PATH
+        cwd=toplevel,
+        capture_output=True,
+        check=True,
+    ).stdout
     target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(bytes(data))) as archive:
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         archive.extractall(target, filter="data")
 
 
@@ -596,7 +587,7 @@ def _build(
     for old in out.glob(f"{pack.slug}-evidence*.zip"):
         old.unlink()
     archive = out / f"{pack.slug}-evidence{'-DRAFT' if pack.draft else ''}.zip"
-    when = int(str(git(pack.root, "show", "-s", "--format=%ct", "HEAD")).strip())
+    when = int(git(pack.root, "show", "-s", "--format=%ct", "HEAD").strip())
     write_zip(pack.top, archive, when)
     broken = broken_links(archive)
     if broken:

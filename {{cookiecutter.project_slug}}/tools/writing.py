@@ -159,27 +159,20 @@ def sections(
     return found
 
 
-def canonical_markers(text: str, declared: dict[str, Limits]) -> str:
-    """The text with each declared begin marker carrying the YAML's numbers."""
-    return BEGIN.sub(
-        lambda m: declared[m["id"]].marker() if m["id"] in declared else m.group(0), text
-    )
-
-
-def write_markers(root: Path = ROOT, *, check: bool = False) -> list[Path]:
-    """Copy the YAML's limits into the begin markers; return the files that were (or, with
-    check, would be) changed."""
-    stale = []
+def write_markers(root: Path = ROOT) -> list[Path]:
+    """Copy the YAML's limits into the begin markers; return the files changed."""
+    changed = []
     for doc in documents(load_reference(root)):
         declared = {limits.id: limits for limits in doc.sections}
         for path in doc.files(root):
             text = (root / path).read_text(encoding="utf-8")
-            new = canonical_markers(text, declared)
+            new = BEGIN.sub(
+                lambda m, d=declared: d[m["id"]].marker() if m["id"] in d else m.group(0), text
+            )
             if new != text:
-                stale.append(path)
-                if not check:
-                    (root / path).write_text(new, encoding="utf-8")
-    return stale
+                changed.append(path)
+                (root / path).write_text(new, encoding="utf-8")
+    return changed
 
 
 def main() -> int:
