@@ -3,7 +3,7 @@ always targets the database the app will use."""
 
 from alembic import context
 
-from {{ cookiecutter.project_slug }}.db import create_db_engine
+from {{ cookiecutter.project_slug }}.db import create_db_engine, credentials_for
 from {{ cookiecutter.project_slug }}.logs import configure_logging
 from {{ cookiecutter.project_slug }}.models import Base
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -12,8 +12,10 @@ config = context.config
 settings = Settings()
 configure_logging(settings.log_level)
 
-# Tests pass their own database URL; otherwise the environment decides.
+# Tests pass their own database URL; otherwise the environment decides (in AWS the
+# credentials come from the database's secret, as for the app).
 url = config.attributes.get("database_url") or settings.sqlalchemy_url()
+credentials = None if config.attributes.get("database_url") else credentials_for(settings)
 
 
 def run_migrations_offline() -> None:
@@ -24,7 +26,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_db_engine(url)
+    engine = create_db_engine(url, credentials)
     with engine.connect() as connection:
         # SQLite cannot ALTER most things in place: batch mode copies the table instead.
         context.configure(

@@ -48,6 +48,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
+def postgresql_url(database_url: str) -> str:
+    """For tests of what only a real PostgreSQL does (as in AWS): CI runs them."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set DATABASE_URL (README: Tests against PostgreSQL)")
+    return database_url
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,

@@ -2,14 +2,15 @@
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import make_url
-
+from {{ cookiecutter.project_slug }}.db import SecretsManagerCredentials, credentials_for
 from {{ cookiecutter.project_slug }}.settings import Settings
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rds!db-1234-AbCdEf"
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("DATABASE_URL", "DB_HOST", "DB_PASSWORD", "ENVIRONMENT"):
+    for name in ("DATABASE_URL", "DB_HOST", "DB_CREDENTIALS_ARN", "ENVIRONMENT", "SESSION_SECRET"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -23,22 +24,26 @@ def test_plain_postgresql_url_uses_the_psycopg_driver(scheme):
     assert url.drivername == "postgresql+psycopg"
 
 
-def test_aws_parts_build_an_escaped_tls_url(monkeypatch):
-    password = "p@ss:w/rd?#%"  # RDS may generate any of these  # pragma: allowlist secret
+def test_aws_parts_build_a_tls_url_without_credentials(monkeypatch):
     monkeypatch.setenv("DB_HOST", "db.internal")
     monkeypatch.setenv("DB_NAME", "desk")
-    monkeypatch.setenv("DB_USERNAME", "app")
-    monkeypatch.setenv("DB_PASSWORD", password)
-    url = Settings().sqlalchemy_url()
+    monkeypatch.setenv("DB_CREDENTIALS_ARN", SECRET_ARN)
+    settings = Settings()
+    url = settings.sqlalchemy_url()
     assert url.drivername == "postgresql+psycopg"
-    assert (url.host, url.port, url.database, url.username) == ("db.internal", 5432, "desk", "app")
+    assert (url.host, url.port, url.database) == ("db.internal", 5432, "desk")
+    assert (url.username, url.password) == (None, None), "they come from the secret (db.py)"
     assert url.query == {"sslmode": "require"}
-    rendered = url.render_as_string(hide_password=False)
-    assert make_url(rendered).password == password, "the password survives a round trip"
+    assert isinstance(credentials_for(settings), SecretsManagerCredentials)
 
 
-def test_password_is_not_in_repr(monkeypatch):
-    monkeypatch.setenv("DB_PASSWORD", "hunter2")
+def test_a_database_url_needs_no_secret(monkeypatch):
+    monkeypatch.setenv("DB_CREDENTIALS_ARN", SECRET_ARN)
+    assert credentials_for(Settings(database_url="postgresql://u:p@db/app")) is None
+
+
+def test_session_secret_is_not_in_repr(monkeypatch):
+    monkeypatch.setenv("SESSION_SECRET", "hunter2" * 5)
     assert "hunter2" not in repr(Settings())
 
 

@@ -30,7 +30,27 @@ def test_list_is_newest_first(client):
     first = raise_ticket(client, title="First ticket").json()
     second = raise_ticket(client, title="Second ticket").json()
     listed = client.get("/api/tickets").json()
-    assert [t["id"] for t in listed] == [second["id"], first["id"]]
+    assert [t["id"] for t in listed["items"]] == [second["id"], first["id"]]
+    assert listed["next"] is None, "one page holds them all"
+
+
+def test_list_is_paged_by_a_cursor(client):
+    ids = [raise_ticket(client, title=f"Ticket number {n}").json()["id"] for n in range(5)]
+    seen, address = [], "/api/tickets?limit=2"
+    while address:
+        page = client.get(address).json()
+        assert len(page["items"]) <= 2
+        seen += [t["id"] for t in page["items"]]
+        raise_ticket(client, title="Raised while paging")  # never shifts the pages that follow
+        address = page["next"]
+    assert seen == ids[::-1], "every ticket once, newest first"
+
+
+def test_page_size_is_bounded(client):
+    for limit in (0, 101, -1):
+        response = client.get("/api/tickets", params={"limit": limit})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "limit"]
 
 
 def test_get_one_and_404(client):
@@ -62,7 +82,7 @@ def test_invalid_input_is_rejected_with_the_field(client):
         response = client.post("/api/tickets", json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["loc"][-1] == field
-    assert client.get("/api/tickets").json() == []
+    assert client.get("/api/tickets").json()["items"] == []
 
 
 def test_business_metric_is_emitted_once_per_ticket(client, metrics):

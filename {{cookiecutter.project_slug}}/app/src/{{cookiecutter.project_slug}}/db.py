@@ -1,23 +1,118 @@
-"""Database engine and sessions: one engine per process, one session per request."""
+"""Database engine: one per process, with time limits, and credentials that survive rotation.
 
-from collections.abc import Iterator
+Each request uses a session only while it reads or writes (tickets.py opens
+`sessions.begin()` around the work), so a pooled connection is back in the pool before the
+response is rendered and sent.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Callable
 
 from fastapi import Request
-from sqlalchemy import URL, Engine, create_engine, make_url
-from sqlalchemy.orm import Session
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.orm import sessionmaker
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Time limits: a slow or unreachable database makes a request fail within seconds (and the
+# app answer 503) instead of holding a worker thread and a connection for minutes.
+CONNECT_TIMEOUT_SECONDS = 3  # to open a connection (TCP, TLS, sign-in)
+STATEMENT_TIMEOUT_MS = 5_000  # for one SQL statement, enforced by the server
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000  # the server ends a transaction left open
+TCP_USER_TIMEOUT_MS = 10_000  # unacknowledged data (a failed-over or vanished host)
+POOL_TIMEOUT_SECONDS = 5  # to wait for a free pooled connection under load
+# PostgreSQL's answers to a wrong user name or password.
+AUTHENTICATION_FAILED = frozenset({"28P01", "28000"})
+
+Credentials = Callable[[bool], dict[str, str]]  # refresh -> {"user": ..., "password": ...}
 
 
-def create_db_engine(url: URL | str) -> Engine:
+class SecretsManagerCredentials:
+    """User and password from the RDS-managed secret, fetched when a connection is opened.
+
+    RDS rotates that secret (every 7 days by default). A password read once at start would
+    stop working for new connections after a rotation; this cache is refreshed when the
+    database refuses the password, so the app follows the rotation without a restart.
+    """
+
+    def __init__(self, secret_id: str, client=None) -> None:
+        self.secret_id = secret_id
+        self._client = client
+        self._lock = threading.Lock()
+        self._value: dict[str, str] | None = None
+
+    def __call__(self, refresh: bool = False) -> dict[str, str]:
+        with self._lock:
+            if self._value is None or refresh:
+                if self._client is None:
+                    import boto3  # only in AWS; the region is the secret's own
+
+                    region = self.secret_id.split(":")[3]
+                    self._client = boto3.client("secretsmanager", region_name=region)
+                secret = json.loads(
+                    self._client.get_secret_value(SecretId=self.secret_id)["SecretString"]
+                )
+                self._value = {"user": secret["username"], "password": secret["password"]}
+            return dict(self._value)
+
+
+def create_db_engine(
+    url: URL | str,
+    credentials: Credentials | None = None,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+) -> Engine:
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
         # FastAPI may serve a request on another thread than the one that connected.
         return create_engine(url, connect_args={"check_same_thread": False})
-    # pool_pre_ping replaces connections dropped by a database failover (Multi-AZ).
-    # A small pool per task: tasks x 10 connections must stay under the database's limit.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(
+        url,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+            f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+        },
+        # pool_pre_ping replaces connections dropped by a database failover (Multi-AZ).
+        pool_pre_ping=True,
+        # A small pool per task: tasks x 10 connections must stay under the database's limit.
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+    )
+    if credentials is not None:
+        use_current_credentials(engine, credentials)
+    return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a session that is closed when the request ends."""
-    with request.app.state.sessions() as session:
-        yield session
+def use_current_credentials(engine: Engine, credentials: Credentials) -> None:
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        cparams.update(credentials(False))
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError as error:
+            if getattr(error, "sqlstate", None) not in AUTHENTICATION_FAILED:
+                raise
+            log.warning("database refused the password: fetching the current secret")
+            cparams.update(credentials(True))
+            return dialect.connect(*cargs, **cparams)
+
+
+def credentials_for(settings: Settings) -> Credentials | None:
+    """In AWS, the secret's current user and password; otherwise those in the URL."""
+    if settings.db_credentials_arn and not settings.database_url:
+        return SecretsManagerCredentials(settings.db_credentials_arn)
+    return None
+
+
+def get_sessions(request: Request) -> sessionmaker:
+    """FastAPI dependency: the session factory. Open a session only around the database
+    work (`with sessions.begin() as session:`), never around rendering a response."""
+    return request.app.state.sessions

@@ -1,44 +1,79 @@
 """Health endpoints for the load balancer, ECS and the deployment pipeline.
 
-/healthz  liveness: the process answers. Never touches the database, so a database
-          outage does not make ECS kill every task (which would not fix it).
-/readyz   readiness: the database answers. The load balancer sends traffic only to
-          tasks that are ready.
+/healthz  liveness: the process answers. Never touches the database, and runs on the event
+          loop rather than a worker thread, so it answers even when every worker waits on
+          a slow database: a database outage does not make ECS kill every task.
+/readyz   readiness: the database answers, within READY_TIMEOUT_SECONDS. The load balancer
+          sends traffic only to tasks that are ready.
 /version  what is running: the pipeline's smoke test checks the commit it deployed.
 """
 
+import asyncio
 import logging
+import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
+READY_TIMEOUT_SECONDS = 2.0
+
+
+class DatabaseProbe:
+    """Asks the database `SELECT 1` on a connection of its own, so a busy pool under load
+    does not make a healthy task look unready.
+
+    At most one question is in flight: while the database has not answered the last one
+    (frozen, or a black-holed network), readiness answers 503 at once instead of piling up
+    threads. When the database answers again, the next probe sees it: the task recovers by
+    itself.
+    """
+
+    def __init__(self, engine: Engine, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self._in_flight = threading.Lock()
+
+    async def problem(self) -> str | None:
+        """None when the database answered in time, else what went wrong."""
+        if not self._in_flight.acquire(blocking=False):
+            return "database has not answered the previous check"
+        answer = asyncio.get_running_loop().run_in_executor(None, self._ask)
+        try:
+            await asyncio.wait_for(answer, self.timeout)
+        except TimeoutError:
+            return f"database did not answer within {self.timeout:g} s"
+        except SQLAlchemyError as error:
+            # The error class only: the message can contain the connection string.
+            log.error("database not reachable", extra={"error": type(error).__name__})
+            return "database not reachable"
+        return None
+
+    def _ask(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            self._in_flight.release()
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    try:
-        with request.app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        # Log the error class only: the message can contain the connection string.
-        log.error("database not reachable", extra={"error": type(error).__name__})
-        return JSONResponse(
-            {"status": "unavailable", "reason": "database not reachable"}, status_code=503
-        )
+async def readyz(request: Request) -> JSONResponse:
+    if problem := await request.app.state.database_probe.problem():
+        return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 
 @router.get("/version")
-def version(request: Request) -> dict[str, str]:
+async def version(request: Request) -> dict[str, str]:
     settings = request.app.state.settings
     return {
         "version": settings.app_version,

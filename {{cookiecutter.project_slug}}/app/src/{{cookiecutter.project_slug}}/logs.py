@@ -6,6 +6,10 @@ request_id) directly, which plain text logs would need parsing for.
 
 import logging
 import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
@@ -31,3 +35,28 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+
+
+class Throttle:
+    """Lets the first of a kind of event through, then at most one every `interval` seconds.
+
+    During an outage every request fails the same way: one line every few seconds, with
+    how many were left out, says as much as thousands of identical tracebacks.
+    """
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._left_out: Counter[str] = Counter()
+
+    def allow(self, key: str) -> int | None:
+        """None to stay quiet; otherwise how many `key` events were left out since the last."""
+        with self._lock:
+            now = self.clock()
+            if key in self._last and now - self._last[key] < self.interval:
+                self._left_out[key] += 1
+                return None
+            self._last[key] = now
+            return self._left_out.pop(key, 0)

@@ -18,10 +18,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, health, tickets
-from .db import create_db_engine
+from . import auth, errors, health, tickets
+from .db import create_db_engine, credentials_for
 from .features import load_flags
+from .limits import MAX_REQUEST_BODY_BYTES
 from .logs import configure_logging
 from .metrics import MetricsSink, create_sink
 from .settings import Settings
@@ -38,6 +40,29 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+# The interactive API documentation: for developers, never in staging or prod.
+API_DOCS_ENVIRONMENTS = frozenset({"local", "dev"})
+
+
+class HeadAsGet:
+    """Answers HEAD on every GET route, as HTTP requires (RFC 9110): the GET response's
+    status and headers, without its body. FastAPI registers GET routes for GET only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 def create_app(
@@ -49,30 +74,43 @@ def create_app(
     settings = settings or Settings()  # refuses to start without sign-in settings in AWS
     configure_logging(settings.log_level)
     flags = load_flags(settings.environment, settings.feature_flags)  # fails fast on typos
-    engine = create_db_engine(settings.sqlalchemy_url())
+    url, credentials = settings.sqlalchemy_url(), credentials_for(settings)
+    engine = create_db_engine(url, credentials)
+    # Readiness asks on a connection of its own: a busy pool must not look like an outage.
+    probe_engine = create_db_engine(url, credentials, pool_size=1, max_overflow=0)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()  # close pooled connections cleanly when ECS stops the task
+        probe_engine.dispose()
 
-    # Every route checks the CSRF token of state-changing requests signed in by cookie.
+    docs = settings.environment in API_DOCS_ENVIRONMENTS
     app = FastAPI(
         title=settings.project_name,
         version=settings.app_version,
         lifespan=lifespan,
+        # Every route checks the CSRF token of state-changing requests signed in by cookie.
         dependencies=[Depends(auth.check_csrf)],
+        # 413 for a larger body, counted as it arrives: a huge request cannot fill memory.
+        max_body_size=MAX_REQUEST_BODY_BYTES,
+        openapi_url="/openapi.json" if docs else None,  # None also removes /docs and /redoc
     )
     app.state.settings = settings
     app.state.flags = flags
     app.state.engine = engine
+    app.state.database_probe = health.DatabaseProbe(probe_engine)
+    # expire_on_commit=False: a ticket stays readable after its session has ended.
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.metrics = metrics or create_sink(settings)
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     templates.env.globals.update(settings=settings, flags=flags)
     app.state.templates = templates
-    # Sign-in first: middleware added earlier runs later, so the request log and the
+    errors.install(app)
+    # Middleware added earlier runs later. HEAD becomes GET just before routing, so sign-in
+    # and the request log still see HEAD; then sign-in, so the request log and the
     # security headers below also cover the requests that sign-in refuses.
+    app.add_middleware(HeadAsGet)
     auth.install(app, settings, auth_transport)
 
     @app.middleware("http")
@@ -82,6 +120,7 @@ def create_app(
         request_id = request.headers.get("X-Request-ID", "")
         if not REQUEST_ID.fullmatch(request_id):
             request_id = uuid.uuid4().hex
+        request.state.request_id = request_id  # for error logs (errors.py)
         started = time.perf_counter()
         status = 500  # what the caller gets if the handler raises
         try:

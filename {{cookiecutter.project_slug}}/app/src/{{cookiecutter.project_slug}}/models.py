@@ -7,6 +7,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .limits import DESCRIPTION_MAX, TITLE_MAX
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored and returned in UTC, on PostgreSQL and SQLite alike
@@ -23,6 +25,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# The id column is a 4-byte integer in PostgreSQL: larger ids are refused as input.
+ID_MAX = 2**31 - 1
 
 
 class Base(DeclarativeBase):
@@ -44,9 +50,9 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    description: Mapped[str] = mapped_column(String(2000), default="")
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
     status: Mapped[str] = mapped_column(String(10), default=Status.OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,8 +1,9 @@
 """Settings from environment variables, with safe defaults for a laptop.
 
 The same image runs in every environment; only these variables differ (twelve-factor).
-In AWS the database credentials arrive as DB_* variables that ECS injects from Secrets
-Manager, so no password is ever written in code, config files or the task definition.
+In AWS the app reads the database user and password from the RDS-managed secret in Secrets
+Manager (DB_CREDENTIALS_ARN names it; db.py fetches it again after a rotation), so no
+password is ever written in code, config files or the task definition.
 Sign-in works the same way: OIDC_ISSUER, OIDC_CLIENT_ID and PUBLIC_URL come from the stack,
 SESSION_SECRET from Secrets Manager; outside local the app refuses to start without them.
 """
@@ -29,12 +30,11 @@ class Settings(BaseSettings):
 
     # Either one URL (local, tests) ...
     database_url: str | None = None
-    # ... or its parts (AWS: injected from the RDS-managed secret).
+    # ... or its parts (AWS): where the database is, and the secret holding its credentials.
     db_host: str | None = None
     db_port: int = 5432
     db_name: str = "app"
-    db_username: str | None = None
-    db_password: str | None = Field(default=None, repr=False)
+    db_credentials_arn: str | None = None
     db_sslmode: str = "require"  # RDS enforces TLS; refuse to talk in clear text
 
     git_sha: str = "unknown"
@@ -78,18 +78,16 @@ class Settings(BaseSettings):
         return self
 
     def sqlalchemy_url(self) -> URL:
-        """The database to use: DATABASE_URL, else the DB_* parts, else local SQLite."""
+        """The database to use: DATABASE_URL, else the DB_* parts (the user and password
+        come from the secret when a connection opens: see db.py), else local SQLite."""
         if self.database_url:
             url = make_url(self.database_url)
             if url.drivername in ("postgres", "postgresql"):
                 url = url.set(drivername="postgresql+psycopg")  # the driver we ship
             return url
         if self.db_host:
-            # URL.create escapes the password, whatever characters RDS generated.
             return URL.create(
                 "postgresql+psycopg",
-                username=self.db_username,
-                password=self.db_password,
                 host=self.db_host,
                 port=self.db_port,
                 database=self.db_name,
