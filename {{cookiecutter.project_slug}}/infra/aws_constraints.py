@@ -359,6 +359,11 @@ MAPPING: dict[str, dict[str, Api]] = {
         "rules[].visibilityConfig.metricName": api(
             "wafv2", WEB_ACL, "Rules[].VisibilityConfig.MetricName"
         ),
+        "rules[].statement.managedRuleGroupStatement.ruleActionOverrides[].name": api(
+            "wafv2",
+            WEB_ACL,
+            "Rules[].Statement.ManagedRuleGroupStatement.RuleActionOverrides[].Name",
+        ),
     },
     "aws:cloudfront/distribution:Distribution": {
         "comment": api("cloudfront", "CreateDistribution", f"{DISTRIBUTION}.Comment"),

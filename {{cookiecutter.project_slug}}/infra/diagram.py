@@ -153,7 +153,7 @@ def mermaid(arch: Architecture) -> str:
         f'  cw["CloudWatch<br/>logs, dashboard, {arch.alarms} alarms"]',
         f'  sns["SNS topic{"<br/>e-mail to on-call" if arch.email_alerts else ""}"]',
         f"  app0 -.->|pull image{' via VPC endpoint' if arch.vpc_endpoints else ''}| ecr",
-        "  app0 -.->|credentials at start| secrets",
+        "  app0 -.->|session key at start, DB login on connect| secrets",
         "  secrets -.- kms",
         "  app0 -.->|JSON logs, metrics| cw",
         "  cw -->|alarm| sns",

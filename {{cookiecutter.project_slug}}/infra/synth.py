@@ -58,6 +58,8 @@ class FakeAws(mocks.Mocks):
         name, typ = args.name, args.typ
         service = typ.split(":")[1].split("/")[0] if typ.startswith("aws:") else "x"
         arn = f"arn:aws:{service}:{self.region}:{ACCOUNT}:{typ.split(':')[-1].lower()}/{name}"
+        if typ == "aws:secretsmanager/secret:Secret":  # secret:NAME-<6 random characters>
+            arn = f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:{name}-AbCdEf"
         state: dict[str, Any] = {
             **args.inputs,
             "arn": arn,

@@ -10,6 +10,7 @@
         test-reports/       JUnit and coverage reports of the app and the infrastructure
         models/             the synthesized model of each environment
         inspection/         the latest inspection reports, when there are any
+        load-tests/         the load test reports (make load-test), when there are any
         CONTRIBUTION.md     the contribution statement to sign (contribution.html to read)
         manifest.json       commit, build time, draft or not, every file with its sha256
         MANIFEST.sha256     `sha256sum -c MANIFEST.sha256` checks every file
@@ -154,7 +155,15 @@ def inspection(pack: Pack) -> None:
         shutil.copytree(reports, pack.top / "inspection")
 
 
-PRODUCERS: list[Producer] = [test_reports, models, diagram, inspection]
+def load_tests(pack: Pack) -> None:
+    reports = pack.root / "reports" / "load"
+    if reports.is_dir():
+        # The Markdown reports and Locust's CSV files; Locust's HTML report links to files
+        # outside the pack.
+        shutil.copytree(reports, pack.top / "load-tests", ignore=shutil.ignore_patterns("*.html"))
+
+
+PRODUCERS: list[Producer] = [test_reports, models, diagram, inspection, load_tests]
 
 
 # --- Checks before building --------------------------------------------------------------------
@@ -403,7 +412,11 @@ def write_index(pack: Pack, context: dict, titles: dict, reference: set[str], si
             if "/" not in name or name.endswith("/index.html"):
                 parts.append(link(f"test-reports/{name}", name))
         parts.append("</ul>")
-    for folder, heading in [("models", "Environment models"), ("inspection", "Inspection reports")]:
+    for folder, heading in [
+        ("models", "Environment models"),
+        ("inspection", "Inspection reports"),
+        ("load-tests", "Load test reports"),
+    ]:
         if files(folder):
             parts += [f"<h2>{heading}</h2>", "<ul>"]
             parts += [link(f"{folder}/{name}", name) for name in files(folder)] + ["</ul>"]

@@ -6,6 +6,7 @@ network silently drops packets. `cut()` closes every connection and refuses new 
 database is down. `restore()` heals both.
 """
 
+import contextlib
 import socket
 import threading
 
@@ -34,9 +35,8 @@ class FaultyLink:
 
     def cut(self) -> None:
         with self._lock:
-            self._listener.close()
-            for sock in self._sockets:
-                sock.close()
+            for sock in [self._listener, *self._sockets]:
+                end(sock)
             self._sockets.clear()
 
     def restore(self) -> None:
@@ -73,4 +73,11 @@ class FaultyLink:
             pass
         finally:
             for sock in (source, sink):
-                sock.close()
+                end(sock)
+
+
+def end(sock: socket.socket) -> None:
+    """Close now: shutdown also wakes a thread blocked in accept() or recv() on it."""
+    with contextlib.suppress(OSError):  # not connected, or already closed
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

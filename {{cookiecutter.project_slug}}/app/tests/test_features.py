@@ -44,7 +44,9 @@ def test_search_filters_page_and_api_only_when_enabled(settings):
         page = on.get("/", params={"q": "laptop"}).text
         assert 'role="search"' in page and "New starter laptop" in page
         assert "Printer jammed" not in page
-        assert on.get("/api/tickets", params={"q": "%"}).json()["items"] == [], "% is not a wildcard"
+        assert on.get("/api/tickets", params={"q": "%"}).json()["items"] == [], (
+            "% is not a wildcard"
+        )
     with client_with(settings, "-ticket_search") as off:
         assert len(off.get("/api/tickets", params={"q": "vpn"}).json()["items"]) == 3
         assert 'role="search"' not in off.get("/").text

@@ -5,6 +5,7 @@ import json
 
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.project_slug }}.logs import Throttle
 from {{ cookiecutter.project_slug }}.main import create_app
 from {{ cookiecutter.project_slug }}.metrics import EmfSink, NullSink, create_sink
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -73,3 +74,14 @@ def test_emf_document_shape():
 def test_sink_follows_settings():
     assert isinstance(create_sink(Settings(metrics_sink="none")), NullSink)
     assert isinstance(create_sink(Settings(metrics_sink="emf")), EmfSink)
+
+
+def test_throttle_lets_one_through_per_interval_and_counts_the_rest():
+    now = [100.0]
+    throttle = Throttle(10.0, clock=lambda: now[0])
+    assert throttle.allow("db down") == 0, "the first is logged"
+    assert [throttle.allow("db down") for _ in range(3)] == [None] * 3
+    assert throttle.allow("other error") == 0, "each kind has its own budget"
+    now[0] += 10.0
+    assert throttle.allow("db down") == 3, "the next line says how many were left out"
+    assert throttle.allow("db down") is None

@@ -2,10 +2,11 @@
 
 import pytest
 from pydantic import ValidationError
+
 from {{ cookiecutter.project_slug }}.db import SecretsManagerCredentials, credentials_for
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rds!db-1234-AbCdEf"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rds!db-1234-AbCdEf"  # pragma: allowlist secret
 
 
 @pytest.fixture(autouse=True)

@@ -39,6 +39,16 @@ MANAGED_RULE_GROUPS = (
     # that is CloudFront's, so this group only fully works with a custom domain.
     "AWSManagedRulesAmazonIpReputationList",
 )
+# Managed rules that only count (logged, in the metrics) instead of blocking, and why.
+# SizeRestrictions_BODY blocks any body over 8 KB, and a web ACL on a load balancer cannot
+# inspect more than the first 8 KB of a body anyway. A valid ticket in a non-Latin script
+# is larger: 2,000 characters of 4-byte UTF-8, percent-encoded by a browser form, is about
+# 24 KB (the app's limits.py works it out). The app enforces its own body limit
+# (MAX_REQUEST_BODY_BYTES, 32 KB: 413 above it), and the other rules still inspect the
+# first 8 KB of every body.
+RULES_THAT_COUNT = {
+    "AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",),
+}
 
 
 @dataclass(frozen=True)
@@ -309,9 +319,7 @@ class Edge(pulumi.ComponentResource):
                 "name": group,
                 "priority": priority,
                 "override_action": {"none": {}},
-                "statement": {
-                    "managed_rule_group_statement": {"vendor_name": "AWS", "name": group}
-                },
+                "statement": {"managed_rule_group_statement": _managed_rule_group(group)},
                 "visibility_config": visibility(group),
             }
             for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
@@ -366,6 +374,15 @@ class Edge(pulumi.ComponentResource):
             log_destination_configs=[waf_logs.arn],
             opts=child,
         )
+
+
+def _managed_rule_group(group: str) -> dict:
+    statement: dict = {"vendor_name": "AWS", "name": group}
+    if group in RULES_THAT_COUNT:
+        statement["rule_action_overrides"] = [
+            {"name": rule, "action_to_use": {"count": {}}} for rule in RULES_THAT_COUNT[group]
+        ]
+    return statement
 
 
 def _access_log_policy(bucket_arn: str) -> str:

@@ -69,7 +69,7 @@ class Service(pulumi.ComponentResource):
         )
 
         # Execution role: used by ECS itself to pull the image, write logs and read the
-        # database and session secrets before the container starts. AWS's managed policy lets it pull
+        # session secret before the container starts. AWS's managed policy lets it pull
         # from the account's repositories, the shared one included.
         execution_role = aws.iam.Role(
             f"{name}-execution",
@@ -90,25 +90,35 @@ class Service(pulumi.ComponentResource):
                 statements=[
                     {
                         "actions": ["secretsmanager:GetSecretValue"],
-                        "resources": [args.db_secret_arn, args.session_secret_arn],
+                        "resources": [args.session_secret_arn],
                     },
-                    {
-                        "actions": ["kms:Decrypt"],
-                        # One key when both secrets share it (the database's key).
-                        "resources": pulumi.Output.all(args.db_key_arn, args.session_key_arn).apply(
-                            lambda keys: sorted(set(keys))
-                        ),
-                    },
+                    {"actions": ["kms:Decrypt"], "resources": [args.session_key_arn]},
                 ]
             ).json,
             opts=child,
         )
-        # Task role: what the app's own code may do in AWS. It calls no AWS API (logs and
-        # metrics leave through stdout), so it gets no permissions at all.
+        # Task role: what the app's own code may do in AWS: read the database's credentials,
+        # and nothing else (logs and metrics leave through stdout). The app reads the
+        # secret itself, when it connects, rather than once at start from ECS: RDS rotates
+        # the password, and the app must follow without a restart (app/.../db.py).
         task_role = aws.iam.Role(
             f"{name}-task",
             path=iam_path(),
             assume_role_policy=trusted_by("ecs-tasks.amazonaws.com"),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-db-secret",
+            role=task_role.id,
+            policy=aws.iam.get_policy_document_output(
+                statements=[
+                    {
+                        "actions": ["secretsmanager:GetSecretValue"],
+                        "resources": [args.db_secret_arn],
+                    },
+                    {"actions": ["kms:Decrypt"], "resources": [args.db_key_arn]},
+                ]
+            ).json,
             opts=child,
         )
 
@@ -257,7 +267,6 @@ class Service(pulumi.ComponentResource):
 
     @staticmethod
     def _container(args: ServiceArgs, v: dict) -> dict:
-        secret = v["db_secret"]
         return {
             "name": CONTAINER,
             "image": v["image"],
@@ -276,16 +285,14 @@ class Service(pulumi.ComponentResource):
                 {"name": "DB_HOST", "value": v["db_host"]},
                 {"name": "DB_PORT", "value": str(v["db_port"])},
                 {"name": "DB_NAME", "value": args.db_name},
+                # Where the user and password are, not what they are (read at connect time).
+                {"name": "DB_CREDENTIALS_ARN", "value": v["db_secret"]},
                 {"name": "PUBLIC_URL", "value": v["public_url"]},
                 {"name": "OIDC_ISSUER", "value": v["oidc_issuer"]},
                 {"name": "OIDC_CLIENT_ID", "value": v["oidc_client_id"]},
             ],
-            # Credentials come from Secrets Manager at start-up: never plain env values.
-            "secrets": [
-                {"name": "DB_USERNAME", "valueFrom": f"{secret}:username::"},
-                {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
-                {"name": "SESSION_SECRET", "valueFrom": v["session_secret"]},
-            ],
+            # The session secret comes from Secrets Manager at start-up: never a plain value.
+            "secrets": [{"name": "SESSION_SECRET", "valueFrom": v["session_secret"]}],
             "logConfiguration": {
                 "logDriver": "awslogs",
                 "options": {

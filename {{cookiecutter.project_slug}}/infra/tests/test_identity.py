@@ -142,7 +142,7 @@ def test_the_session_secret_is_a_secret_never_a_plain_value(model):
     session = [s for s in definition["secrets"] if s["name"] == "SESSION_SECRET"]
     assert session == [
         {"name": "SESSION_SECRET", "valueFrom": f"arn:aws:secretsmanager:{model.data['region']}"
-                                                f":{ACCOUNT}:secret/{secret['name']}"}
+                                                f":{ACCOUNT}:secret:{secret['name']}-AbCdEf"}
     ]  # fmt: skip
     # Encrypted with the project's own key (the database's), generated, 48+ characters.
     key = database_key(model)
@@ -153,7 +153,7 @@ def test_the_session_secret_is_a_secret_never_a_plain_value(model):
     assert version["inputs"]["secretString"] == "[secret]"
 
 
-def test_the_execution_role_reads_exactly_the_apps_secrets(model):
+def test_the_execution_role_reads_exactly_the_session_secret(model):
     [policy] = [
         json.loads(r["inputs"]["policy"])
         for r in model.of_type("aws:iam/rolePolicy:RolePolicy")
@@ -164,8 +164,7 @@ def test_the_execution_role_reads_exactly_the_apps_secrets(model):
     by_action = {tuple(s["Action"]): s["Resource"] for s in policy["Statement"]}
     assert by_action == {
         ("secretsmanager:GetSecretValue",): [
-            f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:rds!database-postgres",
-            f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret/{session}",
+            f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{session}-AbCdEf",
         ],
         ("kms:Decrypt",): [f"arn:aws:kms:{region}:{ACCOUNT}:key/{key}"],
     }

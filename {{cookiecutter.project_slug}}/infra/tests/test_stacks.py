@@ -115,14 +115,23 @@ def test_load_balancer_reaches_the_tasks_and_nothing_else(model):
     ]
 
 
-def test_app_gets_its_credentials_as_secrets(model):
+def test_app_gets_its_credentials_from_secrets_manager(model):
     [container] = json.loads(
         model.one("aws:ecs/taskDefinition:TaskDefinition")["inputs"]["containerDefinitions"]
     )
-    secret_names = {s["name"] for s in container["secrets"]}
-    assert secret_names == {"DB_USERNAME", "DB_PASSWORD", "SESSION_SECRET"}
-    env_names = {e["name"] for e in container["environment"]}
-    assert not {name for name in env_names if "PASSWORD" in name or "SECRET" in name}
+    assert {s["name"] for s in container["secrets"]} == {"SESSION_SECRET"}
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert not {name for name in environment if "PASSWORD" in name or "SECRET" in name}
+    # The database's user and password: the app reads the secret when it connects, so it
+    # follows RDS's rotation; only the task role may read it.
+    secret = environment["DB_CREDENTIALS_ARN"]
+    readers = {
+        r["name"]
+        for r in model.of_type("aws:iam/rolePolicy:RolePolicy")
+        for statement in json.loads(r["inputs"]["policy"])["Statement"]
+        if secret in statement["Resource"]
+    }
+    assert readers == {"app-task-db-secret"}
 
 
 def test_read_only_tasks_get_a_writable_tmp(model):

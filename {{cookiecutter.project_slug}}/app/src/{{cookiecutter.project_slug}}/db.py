@@ -8,6 +8,7 @@ response is rendered and sent.
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from fastapi import Request
@@ -25,8 +26,7 @@ STATEMENT_TIMEOUT_MS = 5_000  # for one SQL statement, enforced by the server
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000  # the server ends a transaction left open
 TCP_USER_TIMEOUT_MS = 10_000  # unacknowledged data (a failed-over or vanished host)
 POOL_TIMEOUT_SECONDS = 5  # to wait for a free pooled connection under load
-# PostgreSQL's answers to a wrong user name or password.
-AUTHENTICATION_FAILED = frozenset({"28P01", "28000"})
+SECRET_REFRESH_SECONDS = 5  # read the secret again at most this often after a refusal
 
 Credentials = Callable[[bool], dict[str, str]]  # refresh -> {"user": ..., "password": ...}
 
@@ -35,19 +35,24 @@ class SecretsManagerCredentials:
     """User and password from the RDS-managed secret, fetched when a connection is opened.
 
     RDS rotates that secret (every 7 days by default). A password read once at start would
-    stop working for new connections after a rotation; this cache is refreshed when the
-    database refuses the password, so the app follows the rotation without a restart.
+    stop working for new connections after a rotation; this cache is read again when the
+    database refuses a connection, so the app follows the rotation without a restart.
     """
 
-    def __init__(self, secret_id: str, client=None) -> None:
+    def __init__(self, secret_id: str, client=None, clock=time.monotonic) -> None:
         self.secret_id = secret_id
         self._client = client
+        self._clock = clock
         self._lock = threading.Lock()
         self._value: dict[str, str] | None = None
+        self._refreshed = float("-inf")  # when a refusal last made us read it again
 
     def __call__(self, refresh: bool = False) -> dict[str, str]:
         with self._lock:
-            if self._value is None or refresh:
+            again = refresh and self._clock() - self._refreshed >= SECRET_REFRESH_SECONDS
+            if again:
+                self._refreshed = self._clock()
+            if self._value is None or again:
                 if self._client is None:
                     import boto3  # only in AWS; the region is the secret's own
 
@@ -94,15 +99,17 @@ def create_db_engine(
 def use_current_credentials(engine: Engine, credentials: Credentials) -> None:
     @event.listens_for(engine, "do_connect")
     def connect(dialect, connection_record, cargs, cparams):
-        cparams.update(credentials(False))
+        used = credentials(False)
         try:
-            return dialect.connect(*cargs, **cparams)
-        except dialect.loaded_dbapi.OperationalError as error:
-            if getattr(error, "sqlstate", None) not in AUTHENTICATION_FAILED:
+            return dialect.connect(*cargs, **cparams, **used)
+        except dialect.loaded_dbapi.OperationalError:
+            # Refused: if the secret has changed meanwhile (a rotation), try its new value.
+            # psycopg gives no SQL state for a failed sign-in, so any refusal checks.
+            current = credentials(True)
+            if current == used:
                 raise
-            log.warning("database refused the password: fetching the current secret")
-            cparams.update(credentials(True))
-            return dialect.connect(*cargs, **cparams)
+            log.warning("database credentials changed (rotation): connecting with the new ones")
+            return dialect.connect(*cargs, **cparams, **current)
 
 
 def credentials_for(settings: Settings) -> Credentials | None:

@@ -88,7 +88,6 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    app.state.log_throttle = Throttle(LOG_INTERVAL_SECONDS)
     app.add_exception_handler(RequestValidationError, invalid_input)
     app.add_exception_handler(HTTPException, http_error)
     for database_error in (OperationalError, PoolTimeoutError):

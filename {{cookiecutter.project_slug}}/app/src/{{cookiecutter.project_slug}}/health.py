@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .logs import Throttle
+
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
@@ -32,8 +34,11 @@ class DatabaseProbe:
     itself.
     """
 
-    def __init__(self, engine: Engine, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, engine: Engine, throttle: Throttle, timeout: float = READY_TIMEOUT_SECONDS
+    ) -> None:
         self.engine = engine
+        self.throttle = throttle
         self.timeout = timeout
         self._in_flight = threading.Lock()
 
@@ -47,8 +52,13 @@ class DatabaseProbe:
         except TimeoutError:
             return f"database did not answer within {self.timeout:g} s"
         except SQLAlchemyError as error:
-            # The error class only: the message can contain the connection string.
-            log.error("database not reachable", extra={"error": type(error).__name__})
+            cause = type(getattr(error, "orig", None) or error).__name__
+            if (left_out := self.throttle.allow(f"readiness:{cause}")) is not None:
+                # The error class only: the message can contain the connection string.
+                log.error(
+                    "database not reachable",
+                    extra={"error": cause, "similar_left_out": left_out},
+                )
             return "database not reachable"
         return None
 

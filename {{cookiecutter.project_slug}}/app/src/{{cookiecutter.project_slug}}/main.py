@@ -24,7 +24,7 @@ from . import auth, errors, health, tickets
 from .db import create_db_engine, credentials_for
 from .features import load_flags
 from .limits import MAX_REQUEST_BODY_BYTES
-from .logs import configure_logging
+from .logs import Throttle, configure_logging
 from .metrics import MetricsSink, create_sink
 from .settings import Settings
 
@@ -99,7 +99,9 @@ def create_app(
     app.state.settings = settings
     app.state.flags = flags
     app.state.engine = engine
-    app.state.database_probe = health.DatabaseProbe(probe_engine)
+    # One throttle for database errors, wherever they are logged (errors.py, health.py).
+    app.state.log_throttle = Throttle(errors.LOG_INTERVAL_SECONDS)
+    app.state.database_probe = health.DatabaseProbe(probe_engine, app.state.log_throttle)
     # expire_on_commit=False: a ticket stays readable after its session has ended.
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.metrics = metrics or create_sink(settings)
