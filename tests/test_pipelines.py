@@ -181,7 +181,9 @@ def test_github_change_pipeline(github):
     commands = {j: " ".join(s.get("run", "") for s in job["steps"]) for j, job in jobs.items()}
     assert "uv sync --locked" in commands["checks"] and "make check" in commands["checks"]
     # A tag can be moved to other bytes; the digest (of the multi-platform index) cannot.
-    assert re.fullmatch(r"postgres:16\.10@sha256:[0-9a-f]{64}", jobs["checks"]["services"]["postgres"]["image"])
+    assert re.fullmatch(
+        r"postgres:16\.10@sha256:[0-9a-f]{64}", jobs["checks"]["services"]["postgres"]["image"]
+    )
     assert "postgresql" in jobs["checks"]["env"]["DATABASE_URL"]
     for target in ("make security", "make audit", "make config-scan"):
         assert target in commands["security"]

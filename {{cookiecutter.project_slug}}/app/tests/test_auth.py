@@ -477,3 +477,18 @@ def test_every_form_post_checks_the_csrf_token(client):
             path = route.path.replace("{ticket_id}", "1")
             response = client.post(path, data={"title": "A title"}, follow_redirects=False)
             assert response.status_code == 403, path
+
+
+def test_api_docs_are_served_to_developers_only(settings, idp):
+    """The interactive docs map every route for whoever finds them: local and dev only."""
+    for environment in ("local", "dev", "staging", "prod"):
+        app = create_app(
+            aws_settings(settings, environment) if environment != "local" else settings,
+            auth_transport=httpx2.MockTransport(idp.handle),
+        )
+        paths = {route.path for route in iter_route_contexts(app.routes)}
+        served = {"/docs", "/redoc", "/openapi.json"} & paths
+        if environment in ("local", "dev"):
+            assert served == {"/docs", "/redoc", "/openapi.json"}, environment
+        else:
+            assert served == set(), environment

@@ -225,6 +225,21 @@ def test_the_manifest_matches_the_files(project):
         assert len(files[entry["path"]]) == entry["size"]
 
 
+def test_load_test_reports_go_in_without_locust_html(project):
+    run = project / "reports" / "load" / "staging-20270301T100000Z"
+    run.mkdir(parents=True)
+    (run.parent / "staging-20270301T100000Z.md").write_text("# Load test: staging\n")
+    (run / "stats.csv").write_text("Type,Name,Request Count\n")
+    (run / "report.html").write_text('<link rel="icon" href="https://example.com/x.ico">')
+    result = evidence.main([], root=project, producers=[fake_reports, evidence.load_tests])
+    assert result == 0
+    files = contents(project / "build" / "evidence" / "tiny-evidence.zip")
+    assert "load-tests/staging-20270301T100000Z.md" in files
+    assert "load-tests/staging-20270301T100000Z/stats.csv" in files
+    assert not [name for name in files if name.startswith("load-tests/") and name.endswith(".html")]
+    assert "load-tests/staging-20270301T100000Z.md" in files["index.html"].decode()
+
+
 def test_not_ready_writes_nothing(project, unfinished, capsys):
     unfinished.append(Item("docs/threat-model.md:12", "section threat.risks is not written"))
     assert build(project) == 1
