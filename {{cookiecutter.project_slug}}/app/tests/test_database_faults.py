@@ -67,8 +67,8 @@ def test_readiness_answers_within_2_s_while_the_database_is_frozen_then_recovers
     assert time.monotonic() - started < 2.5
     assert response.json()["reason"] == "database did not answer within 2 s"
     started = time.monotonic()
-    again = client.get("/readyz")  # the first question is still waiting: no second thread
-    assert again.json()["reason"] == "database has not answered the previous check"
+    again = client.get("/readyz")  # the first question is still out: no second thread
+    assert again.json()["reason"].startswith("database has not answered for")
     assert time.monotonic() - started < 0.5
     assert client.get("/healthz").status_code == 200, "liveness never waits on the database"
     link.restore()

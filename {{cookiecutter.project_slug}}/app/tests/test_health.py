@@ -1,5 +1,7 @@
 """Operational endpoints used by the load balancer, ECS and the pipeline."""
 
+import asyncio
+
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.project_slug }}.main import create_app
@@ -50,3 +52,13 @@ def test_version_reads_the_environment(monkeypatch, database_url):
             "commit": "feedface",
             "environment": "staging",
         }
+
+
+def test_probes_that_arrive_together_share_one_answer(client):
+    """The load balancer's nodes in each zone probe at the same moment: all are ready."""
+    probe = client.app.state.database_probe
+
+    async def together():
+        return await asyncio.gather(*(probe.problem() for _ in range(10)))
+
+    assert asyncio.run(together()) == [None] * 10

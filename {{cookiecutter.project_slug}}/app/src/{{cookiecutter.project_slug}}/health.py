@@ -10,7 +10,6 @@
 
 import asyncio
 import logging
-import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -28,10 +27,11 @@ class DatabaseProbe:
     """Asks the database `SELECT 1` on a connection of its own, so a busy pool under load
     does not make a healthy task look unready.
 
-    At most one question is in flight: while the database has not answered the last one
-    (frozen, or a black-holed network), readiness answers 503 at once instead of piling up
-    threads. When the database answers again, the next probe sees it: the task recovers by
-    itself.
+    One question at a time: probes that arrive while it is out (the load balancer's nodes
+    in each zone ask at once) share its answer. When the database does not answer within
+    the timeout (frozen, or a black-holed network), readiness says so, and later probes get
+    503 at once instead of piling up threads. When it answers again, the next probe asks
+    afresh: the task recovers by itself.
     """
 
     def __init__(
@@ -40,15 +40,22 @@ class DatabaseProbe:
         self.engine = engine
         self.throttle = throttle
         self.timeout = timeout
-        self._in_flight = threading.Lock()
+        self._question: asyncio.Future | None = None
+        self._asked_at = 0.0
 
     async def problem(self) -> str | None:
         """None when the database answered in time, else what went wrong."""
-        if not self._in_flight.acquire(blocking=False):
-            return "database has not answered the previous check"
-        answer = asyncio.get_running_loop().run_in_executor(None, self._ask)
+        loop = asyncio.get_running_loop()
+        if self._question is None or self._question.done():
+            self._question = loop.run_in_executor(None, self._ask)
+            # Read any error even if every waiter has given up: no "never retrieved" noise.
+            self._question.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._asked_at = loop.time()
+        waited = loop.time() - self._asked_at
+        if waited >= self.timeout:
+            return f"database has not answered for {waited:.0f} s"
         try:
-            await asyncio.wait_for(answer, self.timeout)
+            await asyncio.wait_for(asyncio.shield(self._question), self.timeout - waited)
         except TimeoutError:
             return f"database did not answer within {self.timeout:g} s"
         except SQLAlchemyError as error:
@@ -63,11 +70,8 @@ class DatabaseProbe:
         return None
 
     def _ask(self) -> None:
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        finally:
-            self._in_flight.release()
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
 
 @router.get("/healthz")
