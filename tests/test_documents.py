@@ -190,3 +190,19 @@ def test_two_apprentices_share_no_prose(tmp_path):
                   branching_strategy="gitflow", domain_name="rooms.acme.co.uk")  # fmt: skip
     shared = submittable_prose(first) & submittable_prose(second)
     assert shared == set()
+
+
+@pytest.mark.parametrize("domain_name", ["", "desk.acme-training.co.uk"])
+def test_every_test_the_worked_examples_cite_exists(tmp_path, domain_name):
+    """An assessor follows the examples' citations: each named test must be a real one."""
+    project = bake(tmp_path, domain_name=domain_name)
+    cited = set()
+    for page in (project / "docs" / "examples").glob("*.md"):
+        cited |= set(re.findall(r"`(test_[a-z0-9_]+)`", page.read_text(encoding="utf-8")))
+    defined = {
+        name
+        for path in project.glob("*/tests/**/test_*.py")
+        for name in re.findall(r"^def (test_[a-z0-9_]+)", path.read_text(encoding="utf-8"), re.M)
+    }
+    assert len(cited) > 20
+    assert sorted(cited - defined) == []
