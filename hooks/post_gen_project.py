@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,8 @@ GITLAB_LOCATIONS = {
 }
 # Keys cookiecutter adds that describe this machine, not the answers.
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+# Set by scripts/lib/ensure-uv.sh when uv is on scripts/generate's PATH only.
+UV_DIR_VARIABLE = "EPA_TEMPLATE_UV_DIR"
 
 
 def remove_paths(project: Path, relative_paths: tuple[str, ...]) -> None:
@@ -148,7 +151,16 @@ def record_answers_for_updates(project: Path, answers: dict) -> str | None:
     return None
 
 
-def next_steps(answers: dict) -> str:
+def uv_step(uv_dir: str | None) -> str:
+    """The line that puts uv on PATH when scripts/generate installed it for itself
+    (scripts/lib/ensure-uv.sh sets EPA_TEMPLATE_UV_DIR then): `make setup` needs uv."""
+    if not uv_dir:
+        return ""
+    comment = "# uv, where scripts/generate installed it (add this line to your shell profile)"
+    return f'  export PATH={shlex.quote(uv_dir)}:"$PATH"   {comment}\n'
+
+
+def next_steps(answers: dict, uv_dir: str | None = None) -> str:
     slug = answers["project_slug"]
     host = "GitHub" if answers["ci_provider"] == "github" else "GitLab"
     return f"""
@@ -156,7 +168,7 @@ Created {slug}/ for {answers["project_name"]}.
 
 Next steps:
   cd {slug}
-  git init -b main
+{uv_step(uv_dir)}  git init -b main
   make setup     # install the tools and dependencies (creates uv.lock)
   make test      # all tests, offline
   git add . && git commit -m "Generate project from template"
@@ -178,7 +190,7 @@ def main() -> int:
     for warning in (write_plan(project), record_answers_for_updates(project, answers)):
         if warning:
             print(f"WARNING {warning}", file=sys.stderr)
-    print(next_steps(answers))
+    print(next_steps(answers, os.environ.get(UV_DIR_VARIABLE)))
     return 0
 
 

@@ -1,12 +1,16 @@
 """Validate every answer before a single file is written.
 
-Cookiecutter runs this script after the questions and before rendering. Any error
-exits non-zero: cookiecutter then stops and deletes the half-made project folder.
-All problems are reported at once, each naming the field, the value given and what
-is allowed, so an apprentice fixes them in one go.
+The checks run twice, with the same code and the same report. First while cookiecutter
+collects the answers (hooks/answer_checks.py, through cookiecutter.json's
+"__answers_checked"), before it creates any folder: cookiecutter creates the project
+folder, and every parent folder a slug like "org/desk" or "../desk" names, before it runs
+this hook, and on failure removes only the innermost one. Then here, as this hook, which
+also covers answers replayed from a file (--replay skips the collecting step). Any error
+exits non-zero and nothing is generated. All problems are reported at once, each naming
+the field, the value given and what is allowed, so an apprentice fixes them in one go.
 
-The module is plain Python before rendering too, so the template's tests import it
-and call the validators directly.
+The module is plain Python before rendering too, so the template's tests and
+hooks/answer_checks.py import it and call the validators directly.
 """
 
 from __future__ import annotations
@@ -139,6 +143,8 @@ def check_slug(value: str) -> None:
         "Use lowercase letters and digits, words joined by single underscores, starting "
         f"with a letter, at most {SLUG_MAX_LENGTH} characters (e.g. service_desk)."
     )
+    if "/" in value or "\\" in value or value in (".", ".."):
+        raise AnswerError(field, value, "It is the project folder's name, not a path. " + rule)
     if not SLUG_PATTERN.fullmatch(value):
         raise AnswerError(field, value, rule)
     if len(value) > SLUG_MAX_LENGTH:
@@ -278,17 +284,25 @@ def validate(answers: dict, today: dt.date) -> tuple[list[AnswerError], list[str
     return errors, warnings
 
 
-def main() -> int:
-    answers = {key: str(value) for key, value in json.loads(ANSWERS_JSON).items() if not key.startswith("_")}
-    errors, warnings = validate(answers, dt.datetime.now(dt.UTC).date())
-    for warning in warnings:
-        print(f"WARNING {warning}", file=sys.stderr)
-    for error in errors:
-        print(f"ERROR {error}", file=sys.stderr)
+def questions(context: dict) -> dict[str, str]:
+    """The answers to the questions, without cookiecutter's private keys (those starting with _)."""
+    return {key: str(value) for key, value in context.items() if not key.startswith("_")}
+
+
+def report(answers: dict[str, str], today: dt.date) -> tuple[list[str], bool]:
+    """The lines to print (warnings, then errors and a summary) and whether the answers pass."""
+    errors, warnings = validate(answers, today)
+    lines = [f"WARNING {warning}" for warning in warnings] + [f"ERROR {error}" for error in errors]
     if errors:
-        print(f"{len(errors)} answer(s) need fixing; nothing was generated.", file=sys.stderr)
-        return 1
-    return 0
+        lines.append(f"{len(errors)} answer(s) need fixing; nothing was generated.")
+    return lines, not errors
+
+
+def main() -> int:
+    lines, passed = report(questions(json.loads(ANSWERS_JSON)), dt.datetime.now(dt.UTC).date())
+    for line in lines:
+        print(line, file=sys.stderr)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -144,11 +144,11 @@ def test_stale_diagram_fails_the_check_until_redrawn(tmp_path, shared_env):
     project = bake(tmp_path)
     infra = project / "infra"
     prod = infra / "Pulumi.prod.yaml"
-    prod.write_text(prod.read_text() + '  service-desk:azCount: "2"\n')
+    prod.write_text(prod.read_text() + '  service-desk:azCount: "4"\n')
     check = subprocess.run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env(),
                            capture_output=True, text=True, check=False)  # fmt: skip
     assert check.returncode == 1
     assert "Run `make diagram`" in check.stderr
     run([str(shared_env), "-m", "diagram"], cwd=infra, env=tool_env())
     run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env())
-    assert "eu-west-2c" not in (project / "docs" / "architecture.md").read_text()
+    assert "eu-west-2d" in (project / "docs" / "architecture.md").read_text()

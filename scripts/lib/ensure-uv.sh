@@ -11,6 +11,14 @@ if ! command -v uv >/dev/null 2>&1; then
         }
         "$tools_dir/bin/python" -m pip install --quiet --disable-pip-version-check "uv>=0.5"
     fi
-    PATH="$tools_dir/bin:$PATH"
-    export PATH
+    # A folder holding only uv and uvx: on a PATH it adds them and nothing else of the
+    # virtual environment (not its python or pip).
+    mkdir -p "$tools_dir/uv"
+    ln -sf "$tools_dir/bin/uv" "$tools_dir/bin/uvx" "$tools_dir/uv/"
+    # uv is now on this script's PATH, not on the PATH of the shell that started it:
+    # the generation hook reads EPA_TEMPLATE_UV_DIR to print the `export PATH=...` line
+    # a new project's `make setup` needs.
+    EPA_TEMPLATE_UV_DIR="$tools_dir/uv"
+    PATH="$EPA_TEMPLATE_UV_DIR:$PATH"
+    export PATH EPA_TEMPLATE_UV_DIR
 fi

@@ -9,7 +9,6 @@ shopt -s inherit_errexit
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
-ENVIRONMENTS=(dev staging prod)
 # The image scanner, pinned: a scanner that changes under you can fail or pass builds at random.
 TRIVY_IMAGE="${TRIVY_IMAGE:-aquasec/trivy:0.69.3}"
 
@@ -24,10 +23,14 @@ require() {
     done
 }
 
+# environments: the environments in promotion order, one per line (project.yaml).
+environments() { uv run --no-sync python -m project_facts environments; }
+
 check_environment() {
-    local env
-    for env in "${ENVIRONMENTS[@]}"; do [[ "$1" == "$env" ]] && return 0; done
-    die "unknown environment '$1': use one of ${ENVIRONMENTS[*]}"
+    local env known
+    known="$(environments)"
+    while read -r env; do [[ "$1" == "$env" ]] && return 0; done <<<"$known"
+    die "unknown environment '$1': use one of $(tr '\n' ' ' <<<"$known")"
 }
 
 # stack ENV: the stack's name for the CLI. With Pulumi Cloud and an organisation token

@@ -4,6 +4,7 @@ Each stack names its tier (dev, staging or prod) in Pulumi.<stack>.yaml and gets
 tier's defaults below; any field can be overridden in the same file with its camelCase
 name (e.g. `minTasks: "3"`). Everything is validated here, before a single resource is
 declared, so a typo fails `pulumi preview` with a clear message instead of half a deploy.
+An override may go beyond what the tier guarantees (project.yaml, `tiers`), never below.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from project_facts import load as load_facts
+
 Tier = Literal["dev", "staging", "prod"]
 NatStrategy = Literal["none", "single", "per_az"]
-TIERS: tuple[Tier, ...] = ("dev", "staging", "prod")
+GUARANTEES = load_facts().tiers  # what each tier must give, at least (project.yaml)
+TIERS: tuple[Tier, ...] = tuple(GUARANTEES)  # type: ignore[assignment]
 NAT_STRATEGIES: tuple[NatStrategy, ...] = ("none", "single", "per_az")
 # Cognito's MFA settings. The second factor is an authenticator app (TOTP) only: SMS would
 # need an IAM role for SNS, a sandbox exit per account and pays per message.
@@ -217,8 +221,7 @@ def _problems(p: EnvironmentProfile):
         )
     if p.min_tasks < 1 or p.max_tasks < p.min_tasks:
         yield f"minTasks/maxTasks: {p.min_tasks}/{p.max_tasks}; need 1 <= minTasks <= maxTasks."
-    if p.is_prod and p.min_tasks < 2:
-        yield f"minTasks: {p.min_tasks} in prod; use at least 2 so one task can fail."
+    yield from _below_guarantees(p)
     if p.task_memory not in FARGATE_SIZES.get(p.task_cpu, ()):
         yield f"taskCpu/taskMemory: {p.task_cpu}/{p.task_memory} is not a Fargate size."
     if p.db_backup_retention_days < 1 or p.db_backup_retention_days > 35:
@@ -231,8 +234,6 @@ def _problems(p: EnvironmentProfile):
         yield f"alertEmail: {p.alert_email!r}; the {p.tier} tier e-mails alarms, give an address."
     if p.mfa not in MFA_MODES:
         yield f"mfa: {p.mfa!r} is not allowed; use {', '.join(MFA_MODES)}."
-    elif p.is_prod and p.mfa != "ON":
-        yield f"mfa: {p.mfa!r} in prod; use ON so a password alone cannot open an account."
     if not 8 <= p.password_min_length <= 99:
         yield (
             f"passwordMinLength: {p.password_min_length} is not allowed; use 8 to 99 "
@@ -240,6 +241,45 @@ def _problems(p: EnvironmentProfile):
         )
     if p.domain_name is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", p.domain_name):
         yield f"domainName: {p.domain_name!r} is not a lowercase DNS name."
+
+
+def _below_guarantees(p: EnvironmentProfile):
+    """Each setting that falls short of what the tier guarantees (project.yaml, `tiers`)."""
+    g = GUARANTEES[p.tier]
+    shortfalls = {
+        "azCount": (p.az_count < g.min_zones, f"at least {g.min_zones} zones"),
+        "minTasks": (p.min_tasks < g.min_tasks, f"at least {g.min_tasks} tasks"),
+        "dbMultiAz": (g.db_multi_az and not p.db_multi_az, "a Multi-AZ database"),
+        "dbBackupRetentionDays": (
+            p.db_backup_retention_days < g.min_backup_days,
+            f"at least {g.min_backup_days} days of backups",
+        ),
+        "dbDeletionProtection": (
+            g.db_deletion_protection and not p.db_deletion_protection,
+            "database deletion protection",
+        ),
+        "dbMonitoringInterval": (
+            g.db_monitoring and p.db_monitoring_interval == 0,
+            "enhanced database monitoring",
+        ),
+        "natGateways": (
+            g.nat_gateway_per_zone and p.nat_gateways != "per_az",
+            "a NAT gateway per zone (per_az)",
+        ),
+        "waf": (g.waf and not p.waf, "a web application firewall"),
+        "albDeletionProtection": (
+            g.alb_deletion_protection and not p.alb_deletion_protection,
+            "load balancer deletion protection",
+        ),
+        "mfa": (g.mfa_required and p.mfa != "ON", "MFA ON (an authenticator app code)"),
+        "logRetentionDays": (
+            p.log_retention_days < g.min_log_retention_days,
+            f"at least {g.min_log_retention_days} days of logs",
+        ),
+    }
+    for key, (short, guarantee) in shortfalls.items():
+        if short:
+            yield f"{key}: the {p.tier} tier guarantees {guarantee} (project.yaml, tiers.{p.tier})."
 
 
 def profile_fields() -> list[str]:

@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import json
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+from project_facts import load as load_facts
+
+# The environments, and the branches that build images and deploy each environment per
+# branching strategy: project.yaml (project_facts). Branches matter for GitLab, whose
+# tokens name the branch, not the environment; gitflow's hotfix branches go through
+# staging like release branches do.
+FACTS = load_facts()
+ENVIRONMENTS = FACTS.names
 PROVIDERS = {
     # issuer host (the prefix of the token's claims in IAM conditions), audience it carries
     "github": ("token.actions.githubusercontent.com", "sts.amazonaws.com"),
     "gitlab": ("gitlab.com", "https://gitlab.com"),
-}
-# The branches that deploy each environment, per branching strategy (GitLab only: its
-# tokens name the branch, not the environment). Gitflow's hotfix branches go through
-# staging like release branches do.
-BRANCHES = {
-    "trunk": {"dev": ("main",), "staging": ("main",), "prod": ("main",)},
-    "gitflow": {"dev": ("develop",), "staging": ("release/*", "hotfix/*"), "prod": ("main",)},
-}
-# The branches whose pipelines may build and push an image (the publish role). Other
-# branches' pipelines still build and test an image, but cannot push it.
-BUILD_BRANCHES = {
-    "trunk": ("main",),
-    # Not main: in gitflow main promotes the image staging ran, it never builds.
-    "gitflow": ("develop", "release/*", "hotfix/*"),
 }
 
 
@@ -49,13 +42,16 @@ def deploy_subjects(provider: str, repository: str, environment: str, strategy: 
     protected branch (only maintainers merge)."""
     if provider == "github":
         return [f"repo:{repository}:environment:{environment}"]
-    return [branch_subject(provider, repository, b) for b in BRANCHES[strategy][environment]]
+    return [
+        branch_subject(provider, repository, b)
+        for b in FACTS.deploy_branches(strategy)[environment]
+    ]
 
 
 def publish_subjects(provider: str, repository: str, strategy: str) -> list[str]:
-    """Build jobs push images from the branches that build (see BUILD_BRANCHES). They run
-    outside any deployment environment, so GitHub's subject names the branch too."""
-    return [branch_subject(provider, repository, b) for b in BUILD_BRANCHES[strategy]]
+    """Build jobs push images from the branches that build (project.yaml, `build`). They
+    run outside any deployment environment, so GitHub's subject names the branch too."""
+    return [branch_subject(provider, repository, b) for b in FACTS.strategy(strategy).build]
 
 
 def preview_subjects(provider: str, repository: str) -> list[str]:

@@ -35,33 +35,15 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from aws_constraints import CHECKED_TYPES, resource_findings
+from project_facts import Guarantees as TierRequirements
+from project_facts import load as load_facts
 
-TIERS = ("dev", "staging", "prod")
+# What each tier guarantees: one table in project.yaml, shared with the environment
+# profiles and the inspection (project_facts).
+FACTS = load_facts()
+REQUIREMENTS: dict[str, TierRequirements] = FACTS.tiers
+TIERS = tuple(REQUIREMENTS)
 STRICTEST_TIER = "prod"
-
-
-@dataclass(frozen=True)
-class TierRequirements:
-    """What each tier must guarantee. The environment profiles give at least this."""
-
-    min_tasks: int
-    db_multi_az: bool
-    min_backup_days: int
-    db_deletion_protection: bool
-    nat_gateway_per_zone: bool
-    waf: bool
-    mfa_required: bool
-
-
-REQUIREMENTS = {
-    # dev trades availability for cost: one task, one database instance, one NAT gateway.
-    "dev": TierRequirements(1, False, 1, False, False, False, False),
-    # staging rehearses prod's failover and rolling deploys, still sharing one NAT gateway.
-    "staging": TierRequirements(2, True, 7, False, False, True, False),
-    # prod survives the loss of a zone; two weeks of backups to notice silent data damage;
-    # real users sign in with a second factor.
-    "prod": TierRequirements(2, True, 14, True, True, True, True),
-}
 TIER_CONFIG = PolicyConfigSchema(
     properties={"tier": {"type": "string", "enum": list(TIERS), "default": STRICTEST_TIER}}
 )
@@ -95,17 +77,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 USER_POOL = "aws:cognito/userPool:UserPool"
 
 ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
-# Ports that must never face the internet: remote shells and data stores.
-ADMIN_PORTS = {
-    22: "SSH",
-    3389: "RDP",
-    5432: "PostgreSQL",
-    3306: "MySQL",
-    1433: "SQL Server",
-    6379: "Redis",
-    11211: "Memcached",
-    27017: "MongoDB",
-}
+# Ports that must never face the internet: remote shells and data stores (project.yaml).
+ADMIN_PORTS = FACTS.closed_to_internet
 ALL_PROTOCOLS = ("-1", "all")
 NO_PORTS = ("icmp", "icmpv6", "1", "58")  # ICMP rules carry types and codes, not ports
 # ELB security policies whose lowest TLS version is 1.2 or 1.3.
@@ -189,10 +162,14 @@ def zone_of(subnet: Resource) -> str | None:
     return subnet.props.get("availabilityZone") or subnet.props.get("availabilityZoneId")
 
 
-def subnets_span_zones(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def subnets_span_zones(resources: list[Resource], tier: TierRequirements) -> Iterator[Violation]:
     zones = {zone_of(subnet) for subnet in of_type(resources, SUBNET)}
-    if len(zones) == 1:
-        yield Violation(None, f"all subnets are in {zones.pop()}: one zone outage stops everything")
+    if zones and len(zones) < tier.min_zones:
+        yield Violation(
+            None,
+            f"subnets in {len(zones)} zone(s) ({', '.join(sorted(map(str, zones)))}); this tier "
+            f"needs {tier.min_zones}, so the service survives a zone outage",
+        )
 
 
 def nat_gateway_per_zone(resources: list[Resource], tier: TierRequirements) -> Iterator[Violation]:
@@ -591,8 +568,10 @@ def from_policy(resource: Any) -> Resource:
 RULES: list[Rule] = [
     Rule(
         "subnets-span-zones",
-        "Subnets in at least two availability zones, so the service survives a zone outage.",
+        "Subnets in as many availability zones as the tier needs (prod: 3), so the service "
+        "survives a zone outage with capacity to spare.",
         subnets_span_zones,
+        tiered=True,
     ),
     Rule(
         "nat-gateway-per-zone",

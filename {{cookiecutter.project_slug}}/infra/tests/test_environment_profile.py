@@ -33,7 +33,14 @@ def test_every_tier_defines_every_field():
         ({"alertEmail": ""}, "alertEmail: ''; the prod tier e-mails alarms, give an address."),
         ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr: '10.0.0.0/33' is not a CIDR block"),
         ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr: '8.8.0.0/16' must be a private range"),
-        ({"minTasks": "1"}, "minTasks: 1 in prod; use at least 2"),
+        ({"minTasks": "1"}, "minTasks: the prod tier guarantees at least 2 tasks"),
+        ({"azCount": "2"}, "azCount: the prod tier guarantees at least 3 zones"),
+        ({"waf": "false"}, "waf: the prod tier guarantees a web application firewall"),
+        ({"natGateways": "single"}, "natGateways: the prod tier guarantees a NAT gateway per zone"),
+        (
+            {"dbBackupRetentionDays": "7"},
+            "dbBackupRetentionDays: the prod tier guarantees at least 14",
+        ),
         ({"minTasks": "4", "maxTasks": "3"}, "need 1 <= minTasks <= maxTasks"),
         ({"taskCpu": "256", "taskMemory": "4096"}, "is not a Fargate size"),
         ({"natGateways": "many"}, "natGateways: 'many' is not allowed"),
@@ -44,7 +51,7 @@ def test_every_tier_defines_every_field():
         ({"dbMultiAz": "yes"}, "dbMultiAz: 'yes' is not allowed; use true or false."),
         ({"minTasks": "two"}, "minTasks: 'two' is not allowed; use a whole number."),
         ({"mfa": "REQUIRED"}, "mfa: 'REQUIRED' is not allowed; use OFF, OPTIONAL, ON."),
-        ({"mfa": "OPTIONAL"}, "mfa: 'OPTIONAL' in prod; use ON"),
+        ({"mfa": "OPTIONAL"}, "mfa: the prod tier guarantees MFA ON"),
         ({"passwordMinLength": "6"}, "passwordMinLength: 6 is not allowed; use 8 to 99"),
         (
             {"passwordMinLength": "long"},  # pragma: allowlist secret

@@ -98,9 +98,9 @@ FORWARD = [{"type": "forward"}]
 
 # rule -> (violating, compliant), in the prod tier
 CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
-    "subnets-span-zones": (
-        [res(SUBNET, "a", availabilityZone="z1"), res(SUBNET, "b", availabilityZone="z1")],
+    "subnets-span-zones": (  # prod's tier guarantees 3 zones
         [res(SUBNET, "a", availabilityZone="z1"), res(SUBNET, "b", availabilityZone="z2")],
+        [res(SUBNET, z, availabilityZone=z) for z in ("z1", "z2", "z3")],
     ),
     "nat-gateway-per-zone": (network("aa"), network("ab")),
     "ecs-service-redundant": ([res(SERVICE, desiredCount=1)], [res(SERVICE, desiredCount=2)]),

@@ -38,9 +38,9 @@ def vpc_multi_az_subnets(inv, t):
             tier: _zones([s for s in subnets if s["tier"] == tier])
             for tier in ("public", "private")
         }
-        ok = all(len(z) >= t.min_azs for z in zones.values())
+        ok = all(len(z) >= t.min_zones for z in zones.values())
         yield (Status.PASS if ok else Status.FAIL, vpc["id"],
-               f"public subnets in {len(zones['public'])} zones, private in {len(zones['private'])}; need {t.min_azs}",
+               f"public subnets in {len(zones['public'])} zones, private in {len(zones['private'])}; need {t.min_zones}",
                {"public_zones": zones["public"], "private_zones": zones["private"]})  # fmt: skip
 
 
@@ -49,7 +49,7 @@ def vpc_multi_az_subnets(inv, t):
        remediation="Use natGateways: per_az in prod.", references=(WAF + "plan-your-network-topology.html",),
        needs=("network",))  # fmt: skip
 def vpc_nat_per_az(inv, t):
-    if not t.is_prod:
+    if not t.nat_gateway_per_zone:
         yield (
             Status.SKIPPED,
             "-",
@@ -71,7 +71,7 @@ def vpc_nat_per_az(inv, t):
        remediation="Attach public subnets in at least two zones.", references=(WAF,), needs=("load_balancers",))  # fmt: skip
 def alb_multi_az(inv, t):
     for lb in inv["load_balancers"]:
-        yield (Status.PASS if len(lb["azs"]) >= t.min_azs else Status.FAIL, lb["name"],
+        yield (Status.PASS if len(lb["azs"]) >= t.min_zones else Status.FAIL, lb["name"],
                f"enabled in {len(lb['azs'])} zones", {"zones": lb["azs"]})  # fmt: skip
 
 
@@ -87,7 +87,7 @@ def alb_targets_healthy(inv, t):
             unhealthy = [x["id"] for x in group["targets"] if x["state"] == "unhealthy"]
             zones_known = all(x.get("az") for x in group["targets"])
             # Targets' zones are known in AWS (moto omits them): spread over min_azs zones.
-            spread = not zones_known or len(healthy_zones) >= min(t.min_azs, len(states))
+            spread = not zones_known or len(healthy_zones) >= min(t.min_zones, len(states))
             ok = "healthy" in states and not unhealthy and spread
             yield (Status.PASS if ok else Status.FAIL, group["name"],
                    f"{states.count('healthy')} healthy, {len(unhealthy)} unhealthy targets",
@@ -99,7 +99,7 @@ def alb_targets_healthy(inv, t):
        remediation="Set albDeletionProtection: true for prod.", references=(WAF,), needs=("load_balancers",))  # fmt: skip
 def alb_deletion_protection(inv, t):
     for lb in inv["load_balancers"]:
-        if not t.is_prod:
+        if not t.alb_deletion_protection:
             yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
         else:
             on = lb["deletion_protection"]
@@ -181,9 +181,9 @@ def ecs_service_autoscaling(inv, t):
         )
 
 
-def _db_check(inv, t, field, *, prod_only=False, label=""):
+def _db_check(inv, t, field, *, required=True, label=""):
     for db in inv["rds"]["instances"]:
-        if prod_only and not t.is_prod:
+        if not required:
             yield Status.SKIPPED, db["id"], f"not required in {t.tier}", {}
             continue
         value = db[field]
@@ -194,12 +194,12 @@ def _db_check(inv, t, field, *, prod_only=False, label=""):
        risk="A zone or instance failure stops the database until it is rebuilt.",
        remediation="Set dbMultiAz: true (staging, prod).", references=(WAF, "FSBP RDS.5"), needs=("rds",))  # fmt: skip
 def rds_multi_az(inv, t):
-    if t.tier == "dev":
+    if not t.db_multi_az:
         for db in inv["rds"]["instances"]:
             yield (
                 Status.SKIPPED,
                 db["id"],
-                "single-AZ by design in dev",
+                f"single-AZ by design in {t.tier}",
                 {"multi_az": db["multi_az"]},
             )
         return
@@ -212,15 +212,21 @@ def rds_multi_az(inv, t):
 def rds_backups(inv, t):
     for db in inv["rds"]["instances"]:
         days = db["backup_retention"]
-        yield (Status.PASS if days >= t.backup_days else Status.FAIL, db["id"],
-               f"{days} days of backups; need {t.backup_days}", {"backup_retention_days": days})  # fmt: skip
+        yield (Status.PASS if days >= t.min_backup_days else Status.FAIL, db["id"],
+               f"{days} days of backups; need {t.min_backup_days}", {"backup_retention_days": days})  # fmt: skip
 
 
 @check(id="rds_deletion_protection", title="Database deletion protection", pillar="reliability",
        severity=Severity.MEDIUM, risk="A mistaken delete drops the data.", remediation="Set dbDeletionProtection: true.",
        references=("FSBP RDS.8",), needs=("rds",))  # fmt: skip
 def rds_deletion_protection(inv, t):
-    yield from _db_check(inv, t, "deletion_protection", prod_only=True, label="deletion protection")
+    yield from _db_check(
+        inv,
+        t,
+        "deletion_protection",
+        required=t.db_deletion_protection,
+        label="deletion protection",
+    )
 
 
 @check(id="rds_subnet_group_multi_az", title="Database subnet group spans zones", pillar="reliability",
@@ -259,7 +265,7 @@ def sg_no_public_admin_ports(inv, t):
         open_rules = [r for r in group["ingress"] if set(r["sources"]) & set(ANYWHERE)]
         # 80/443 from anywhere is the point of an internet-facing load balancer: only
         # admin/database ports and "all traffic" count (Prowler's most reported false positive).
-        bad = [r for r in open_rules if _opens(r, t.admin_ports)]
+        bad = [r for r in open_rules if _opens(r, t.closed_ports)]
         yield (Status.FAIL if bad else Status.PASS, group["id"],
                f"{len(bad)} rule(s) open admin or database ports to the internet" if bad else "no admin port open to the internet",
                {"open_to_internet": open_rules})  # fmt: skip
@@ -498,9 +504,9 @@ def ecr_scan_on_push(inv, t):
 def logs_retention(inv, t):
     for group in inv["workload"]["log_groups"]:
         days = group["retention_days"]
-        ok = days is not None and days >= t.log_retention_days
+        ok = days is not None and days >= t.min_log_retention_days
         yield (Status.PASS if ok else Status.FAIL, group["name"],
-               f"retention {days or 'never expires'} days; need {t.log_retention_days}+", {"retention_days": days})  # fmt: skip
+               f"retention {days or 'never expires'} days; need {t.min_log_retention_days}+", {"retention_days": days})  # fmt: skip
 
 
 @check(id="rds_monitoring", title="Database monitoring beyond the basics", pillar="observability", severity=Severity.LOW,
@@ -509,8 +515,8 @@ def logs_retention(inv, t):
        references=(f"{FSBP} RDS.6",), needs=("rds",))  # fmt: skip
 def rds_monitoring(inv, t):
     for db in inv["rds"]["instances"]:
-        if t.tier == "dev":
-            yield Status.SKIPPED, db["id"], "off by design in dev (cost)", {}
+        if not t.db_monitoring:
+            yield Status.SKIPPED, db["id"], f"off by design in {t.tier} (cost)", {}
             continue
         on = db.get("monitoring_interval", 0) > 0 or db.get("performance_insights", False)
         yield (Status.PASS if on else Status.FAIL, db["id"], f"enhanced monitoring {db.get('monitoring_interval', 0)} s, "
@@ -561,7 +567,7 @@ def alarms_core_metrics(inv, t):
        needs=("load_balancers", "protection"))  # fmt: skip
 def alb_waf_attached(inv, t):
     for lb in inv["load_balancers"]:
-        if not t.is_prod:
+        if not t.waf:
             yield Status.SKIPPED, lb["name"], f"not required in {t.tier}", {}
             continue
         acl = inv["protection"].get(lb["name"], {}).get("web_acl")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from project_facts import Guarantees
+from project_facts import load as load_facts
 
 SCHEMA_VERSION = "1.0"
 
@@ -69,24 +73,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """All limits in one place; tier_defaults() sets them per environment tier."""
+class Thresholds(Guarantees):
+    """What the environment's tier guarantees (project.yaml, through project_facts): the
+    same table the environment profiles and the policy pack use, so a stack that passed
+    its preview is held to the same numbers once deployed."""
 
     tier: str = "prod"
-    min_azs: int = 2
-    min_tasks: int = 2
-    backup_days: int = 7
-    log_retention_days: int = 14
-    admin_ports: tuple[int, ...] = (22, 3389, 5432, 3306, 1433, 6379, 27017)
-
-    @property
-    def is_prod(self) -> bool:
-        """Prod-only checks (deletion protection, NAT per zone, WAF) apply."""
-        return self.tier == "prod"
+    closed_ports: tuple[int, ...] = ()
 
 
 def tier_defaults(tier: str) -> Thresholds:
-    """What each tier must meet: dev is not failed for what its profile saves on purpose."""
-    if tier == "dev":
-        return Thresholds(tier="dev", min_tasks=1, backup_days=1)
-    return Thresholds(tier="staging" if tier == "staging" else "prod")
+    """The thresholds of a tier; an unknown tier is held to prod's (the strictest)."""
+    facts = load_facts()
+    tier = tier if tier in facts.tiers else "prod"
+    guarantees = dataclasses.asdict(facts.guarantees(tier))
+    return Thresholds(**guarantees, tier=tier, closed_ports=tuple(facts.closed_to_internet))

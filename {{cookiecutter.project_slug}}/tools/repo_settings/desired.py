@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+from project_facts import load as load_facts
+
+FACTS = load_facts()  # environments and branches per strategy: project.yaml
+ENVIRONMENTS = FACTS.names
 # The change pipeline's jobs (their names are the GitHub status check names): they must
 # pass before anything merges. The previews are not required: they need AWS set up first.
 REQUIRED_CHECKS = ("Checks", "Security", "Image")
@@ -49,19 +52,17 @@ class Variable:
 
 def long_lived_branches(strategy: str) -> tuple[str, ...]:
     """main first: it exists once the first commit is pushed; the others branch from it."""
-    return ("main",) if strategy == "trunk" else ("main", "develop")
+    return FACTS.strategy(strategy).long_lived
 
 
 def default_branch(strategy: str) -> str:
     """Where new work branches from and merges to (gitflow: develop)."""
-    return "main" if strategy == "trunk" else "develop"
+    return FACTS.strategy(strategy).default
 
 
 def deploy_branches(strategy: str) -> dict[str, tuple[str, ...]]:
     """The branches whose pipelines may deploy each environment."""
-    if strategy == "trunk":
-        return {"dev": ("main",), "staging": ("main",), "prod": ("main",)}
-    return {"dev": ("develop",), "staging": ("release/*", "hotfix/*"), "prod": ("main",)}
+    return FACTS.deploy_branches(strategy)
 
 
 # ---------------------------------------------------------------- GitHub

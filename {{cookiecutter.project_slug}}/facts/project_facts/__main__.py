@@ -1,0 +1,5 @@
+import sys
+
+from project_facts import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""project.yaml: one source for the environments, what each tier guarantees and the branches,
+read the same way by the profiles, the policy pack, the inspection, the bootstrap and the
+repository settings; and a mistake in it is named by its key."""
+
+import dataclasses
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from project_facts import FactsError, load, parse
+from tools.inspection.model import tier_defaults
+from tools.repo_settings import desired
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra"))  # the policy pack and the profiles, as Pulumi runs them
+from environment_profile import GUARANTEES, TIER_DEFAULTS, load_profile  # noqa: E402
+from policy.rules import REQUIREMENTS  # noqa: E402
+
+
+def facts_data() -> dict:
+    return yaml.safe_load((ROOT / "project.yaml").read_text())
+
+
+def test_policy_inspection_and_profiles_hold_each_tier_to_the_same_guarantees():
+    facts = load()
+    for tier, guarantees in facts.tiers.items():
+        expected = dataclasses.asdict(guarantees)
+        assert dataclasses.asdict(REQUIREMENTS[tier]) == expected, tier
+        assert dataclasses.asdict(GUARANTEES[tier]) == expected, tier
+        inspection = dataclasses.asdict(tier_defaults(tier))
+        assert {k: inspection[k] for k in expected} == expected, tier
+        assert tier_defaults(tier).closed_ports == tuple(facts.closed_to_internet)
+    assert tier_defaults("unknown").tier == "prod", "an unknown tier is held to prod's"
+
+
+def test_every_tier_default_profile_meets_its_guarantees():
+    for tier in TIER_DEFAULTS:
+        profile = load_profile({"tier": tier, "alertEmail": "alerts@example.com"})
+        assert profile.tier == tier
+
+
+def test_each_stack_names_the_tier_project_yaml_gives_its_environment():
+    facts = load()
+    for name, tier in facts.environments.items():
+        config = yaml.safe_load((ROOT / "infra" / f"Pulumi.{name}.yaml").read_text())["config"]
+        assert [v for k, v in config.items() if k.endswith(":tier")] == [tier], name
+
+
+def test_the_bootstrap_and_repository_settings_follow_the_facts():
+    facts = load()
+    sys.path.insert(0, str(ROOT / "infra" / "bootstrap"))
+    try:
+        import ci_access
+    finally:
+        sys.path.remove(str(ROOT / "infra" / "bootstrap"))
+    assert ci_access.ENVIRONMENTS == desired.ENVIRONMENTS == facts.names
+    for strategy in facts.branching:
+        assert desired.deploy_branches(strategy) == facts.deploy_branches(strategy)
+        subjects = ci_access.deploy_subjects("gitlab", "acme/desk", "staging", strategy)
+        assert len(subjects) == len(facts.deploy_branches(strategy)["staging"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["environments"].pop("prod"), "branching.trunk.deploy: give the branches"),
+        (lambda d: d["environments"]["prod"].update(tier="production"), "environments.prod.tier"),
+        (lambda d: d["environments"].update({"UAT": {"tier": "staging"}}), "environments.UAT"),
+        (lambda d: d["tiers"]["prod"].pop("min_zones"), "tiers.prod: missing min_zones"),
+        (lambda d: d["tiers"]["prod"].update(min_zones="3"), "tiers.prod.min_zones: '3'"),
+        (lambda d: d["tiers"]["dev"].update(waf="no"), "tiers.dev.waf: 'no'; use true or false"),
+        (lambda d: d["tiers"]["dev"].update(zones=2), "tiers.dev: unknown zones"),
+        (lambda d: d.update(branching_strategy="release"), "branching_strategy: 'release'"),
+        (lambda d: d["branching"]["gitflow"].update(default="trunk"), "branching.gitflow.default"),
+        (lambda d: d["closed_to_internet"].update({"ssh": "SSH"}), "closed_to_internet"),
+    ],
+)
+def test_a_wrong_fact_is_named_by_its_key(change, message):
+    data = facts_data()
+    change(data)
+    with pytest.raises(FactsError, match=re.escape(message)):
+        parse(data)
+
+
+def test_the_file_as_shipped_parses():
+    facts = parse(facts_data())
+    assert facts.names[-1] == "prod", "prod comes last in promotion order"
+    assert facts.guarantees("prod").min_zones == 3
