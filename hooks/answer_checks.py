@@ -1,20 +1,19 @@
 """Check the answers before cookiecutter creates any folder.
 
 Cookiecutter creates the project folder before it runs hooks/pre_gen_project.py, with
-every missing parent: a project_slug such as "org/desk" creates "org/" too, "../desk" a
-folder beside the output folder, and "-o new-folder" the output folder itself. When the
-hook rejects the answers, cookiecutter removes only the innermost folder, so the rest
-would be left behind. (A slug of "." or ".." never reached the hook at all: cookiecutter
-stopped with "directory already exists", naming no field.)
+every missing parent: a project_slug such as "org/desk" creates "org/" too, and
+"-o new-folder" creates the output folder itself. When the hook rejects the answers,
+cookiecutter removes only the innermost folder, so the others were left behind. A slug
+of "." or ".." never even reached the hook: cookiecutter stopped with "directory already
+exists", naming no field.
 
-So the same checks also run earlier. cookiecutter.json loads this Jinja extension
-("_extensions") and its last entry, "__answers_checked", renders
-`{{ cookiecutter | check_answers }}` while the answers are collected, before cookiecutter
-(or `cruft create`) creates anything. Rejected answers print the hook's own report and
-stop generation with cookiecutter's "hook failed" error (the command line prints it and
-exits 1). Valid answers render an empty string and the hook prints any warnings as usual.
-Answers replayed from a file (cookiecutter --replay) skip this step; the hook still
-rejects them.
+So the same checks run earlier too. cookiecutter.json loads this Jinja extension
+("_extensions"), and its "__answers_checked" entry, placed after the last question,
+renders `{{ cookiecutter | check_answers }}` while the answers are collected: before
+cookiecutter (or `cruft create`) creates anything. Rejected answers print the hook's own
+report and stop generation with cookiecutter's "hook failed" error (the command line
+exits 1). Valid answers render "" and the hook prints any warnings as usual. Answers
+replayed from a file (cookiecutter --replay) skip this step; the hook still rejects them.
 
 Cookiecutter and cruft put the template's folder on the import path while they
 generate, which is how "hooks.answer_checks" is found.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import TEMPLATE, TOOLS_BIN, bake
 
+IGNORE = shutil.ignore_patterns(".git", ".venv", ".tools", "__pycache__", ".pytest_cache", ".ruff_cache")
 spec = importlib.util.spec_from_file_location("post_gen", TEMPLATE / "hooks" / "post_gen_project.py")
 post_gen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(post_gen)
@@ -126,3 +129,101 @@ def test_the_templates_paragraphs_are_fingerprinted(tmp_path):
     prose = post_gen.load_project_module(project, "prose")
     example = (project / "docs" / "examples" / "threat-model.md").read_text()
     assert prose.fingerprints(example) <= set(fingerprints[1:])
+
+
+def test_next_steps_put_uv_on_path_when_scripts_generate_installed_it():
+    answers = {**ANSWERS, "ci_provider": "github"}
+    assert "export PATH" not in post_gen.next_steps(answers)
+    text = post_gen.next_steps(answers, "/home/alex/epa template/.tools/uv")
+    steps = [line.strip() for line in text.splitlines()]
+    export = "export PATH='/home/alex/epa template/.tools/uv':\"$PATH\""
+    [export_line] = [line for line in steps if line.startswith(export)]
+    [setup_line] = [line for line in steps if line.startswith("make setup")]
+    assert steps.index(export_line) < steps.index(setup_line)
+
+
+# Where scripts/generate's uv would be found if the machine had one: these tests need none there.
+SYSTEM_PATH = "/usr/bin:/bin"
+needs_no_system_uv = pytest.mark.skipif(
+    shutil.which("uv", path=SYSTEM_PATH) is not None, reason=f"uv is installed in {SYSTEM_PATH}"
+)
+FAKE_UV = """#!/bin/bash
+# A fake uv: logs its arguments; `uv tool run ... cookiecutter ARGS` runs the real cookiecutter.
+echo "$*" >> "$(dirname "$(readlink -f "$0")")/uv-calls.log"
+if [ "$1 $2" = "tool run" ]; then
+    while [ "$1" != cookiecutter ]; do shift; done
+    shift
+    exec {cookiecutter} "$@"
+fi
+"""
+
+
+def fake_template_tools(template: Path) -> Path:
+    """.tools/ as scripts/lib/ensure-uv.sh leaves it after installing uv, with fake uv and uvx."""
+    bin_dir = template / ".tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("uv", "uvx", "python", "python3", "pip"):
+        (bin_dir / name).write_text(FAKE_UV.format(cookiecutter=TOOLS_BIN / "cookiecutter"))
+        (bin_dir / name).chmod(0o755)
+    return bin_dir
+
+
+@needs_no_system_uv
+def test_ensure_uv_puts_only_uv_on_path_and_says_where(tmp_path):
+    lib = tmp_path / "template" / "scripts" / "lib"
+    lib.mkdir(parents=True)
+    shutil.copy(TEMPLATE / "scripts" / "lib" / "ensure-uv.sh", lib)
+    fake_template_tools(tmp_path / "template")
+    script = 'source scripts/lib/ensure-uv.sh; echo "$EPA_TEMPLATE_UV_DIR"; command -v uv; command -v python3'
+    result = subprocess.run(
+        ["/bin/bash", "-c", script], cwd=tmp_path / "template", env={"PATH": SYSTEM_PATH},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    uv_dir = tmp_path / "template" / ".tools" / "uv"
+    assert result.stdout.splitlines()[:2] == [str(uv_dir), str(uv_dir / "uv")]
+    assert result.stdout.splitlines()[2] != str(uv_dir.parent / "bin" / "python3"), "the venv's python leaked"
+    assert sorted(path.name for path in uv_dir.iterdir()) == ["uv", "uvx"]
+
+    # With uv already on PATH, the script changes nothing and the hook prints no extra step.
+    result = subprocess.run(
+        ["/bin/bash", "-c", script], cwd=tmp_path / "template",
+        env={"PATH": f"{uv_dir.parent / 'bin'}:{SYSTEM_PATH}"}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout.splitlines()[0] == ""
+
+
+@needs_no_system_uv
+def test_the_printed_first_steps_work_after_scripts_generate(tmp_path):
+    """On a machine without uv, scripts/generate installs it for itself (here: a fake, already
+    in .tools/); the next steps it prints, run as printed, get through `make setup`."""
+    template = tmp_path / "epa template"
+    shutil.copytree(TEMPLATE, template, ignore=IGNORE)
+    bin_dir = fake_template_tools(template)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    generated = subprocess.run(
+        [str(template / "scripts" / "generate"), "--no-input", "gateway_date=2027-03-01"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    lines = generated.stdout.splitlines()
+    steps = [line.strip() for line in lines[lines.index("Next steps:") + 1 :]]
+    first_steps = steps[: next(i for i, step in enumerate(steps) if step.startswith("make setup")) + 1]
+    assert any(step.startswith("export PATH=") for step in first_steps), first_steps
+
+    without_uv = [step for step in first_steps if not step.startswith("export PATH=")]
+    failed = subprocess.run(
+        ["/bin/bash", "-ec", "\n".join(without_uv)], cwd=work, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert failed.returncode != 0 and "run the 'export PATH=...' line it printed" in failed.stderr
+    shutil.rmtree(work / "service_desk" / ".git")
+
+    (bin_dir / "uv-calls.log").unlink()
+    setup = subprocess.run(
+        ["/bin/bash", "-ec", "\n".join(first_steps)], cwd=work, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "sync" in (bin_dir / "uv-calls.log").read_text().splitlines()

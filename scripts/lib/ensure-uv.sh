@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts in scripts/: puts uv on PATH, installing it into .tools/
 # (a private virtual environment) the first time, so a fresh machine needs only
 # python3 (3.11+) and git.
