@@ -366,11 +366,9 @@ def test_deploy_migrates_first_then_updates_from_a_copy_of_the_stack_config(ci):
     assert yaml.safe_load(up["config"])["config"] == expected
     assert ci.read("infra/Pulumi.staging.yaml") == committed
     assert git(ci.project, "status", "--porcelain", "--", "infra") == ""
-    # The policy pack, with the rules of the environment's tier.
+    # The policy pack; it finds the stack's tier in project.yaml, so no config per stack.
     assert option(argv, "--policy-pack") == str(ci.project / "infra/policy")
-    policy_config = option(argv, "--policy-pack-config")
-    assert policy_config == str(ci.project / "infra/policy/config/staging.json")
-    assert Path(policy_config).is_file()
+    assert "--policy-pack-config" not in argv
 
     smoke = ci.calls("uv")[1]["argv"]
     assert smoke[4] == "tools.delivery.smoke"
@@ -406,7 +404,7 @@ def test_failed_smoke_test_rolls_back_to_the_previous_image(ci):
     assert image_in(deploy["config"]) == NEW
     assert image_in(rollback["config"]) == OLD
     assert option(rollback["argv"], "--message") == f"Roll back: {COMMIT} failed its smoke test"
-    assert option(rollback["argv"], "--policy-pack-config").endswith("/config/prod.json")
+    assert option(rollback["argv"], "--policy-pack") == str(ci.project / "infra/policy")
     assert f"prod failed its smoke test and was rolled back to {OLD}" in result.stderr
     assert not (ci.project / "build/deploy.env").exists()
 
@@ -703,7 +701,7 @@ def test_preview_json_is_kept_with_pulumis_exit_code(ci, status):
     assert "--json" in argv
     assert "--refresh" not in argv
     assert option(argv, "--stack") == "staging"
-    assert option(argv, "--policy-pack-config") == str(ci.project / "infra/policy/config/staging.json")
+    assert option(argv, "--policy-pack") == str(ci.project / "infra/policy")
     # Only infrastructure changes show: the image stays the one staging runs.
     assert image_in(preview["config"]) == OLD
     assert ci.read("infra/Pulumi.staging.yaml") == committed

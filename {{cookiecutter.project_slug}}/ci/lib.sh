@@ -77,8 +77,8 @@ stack_config() {
     printf '%s\n' "$copy"
 }
 
-# policy_args ENV: the policy pack runs on every preview and update, with the rules of
-# the environment's tier.
+# policy_args ENV: the policy pack runs on every preview and update; it holds each stack
+# to the tier project.yaml gives it (read from the resources' URNs).
 policy_args() {
-    printf '%s\n' --policy-pack "$ROOT/infra/policy" --policy-pack-config "$ROOT/infra/policy/config/$1.json"
+    printf '%s\n' --policy-pack "$ROOT/infra/policy"
 }

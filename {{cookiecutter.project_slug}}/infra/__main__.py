@@ -3,6 +3,7 @@
 import pulumi
 
 from environment_profile import load_profile
+from project_facts import load as load_facts
 from stack import build, require_image_to_deploy
 
 config = pulumi.Config()
@@ -10,7 +11,7 @@ config = pulumi.Config()
 image = config.get("image")
 require_image_to_deploy(image, preview=pulumi.runtime.is_dry_run())
 outputs = build(
-    profile=load_profile(config),
+    profile=load_profile(config, load_facts().tier_of(pulumi.get_stack())),
     project=pulumi.get_project(),
     environment=pulumi.get_stack(),
     region=pulumi.Config("aws").require("region"),

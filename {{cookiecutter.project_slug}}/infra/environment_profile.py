@@ -1,7 +1,6 @@
 """Environment profiles: the one switch that sets availability and cost per environment.
 
-Each stack names its tier (dev, staging or prod) in Pulumi.<stack>.yaml and gets that
-tier's defaults below; any field can be overridden in the same file with its camelCase
+Each stack gets the defaults below of the tier project.yaml gives its environment; any field can be overridden in the same file with its camelCase
 name (e.g. `minTasks: "3"`). Everything is validated here, before a single resource is
 declared, so a typo fails `pulumi preview` with a clear message instead of half a deploy.
 An override may go beyond what the tier guarantees (project.yaml, `tiers`), never below.
@@ -174,11 +173,16 @@ def _convert(key: str, raw: str, default: object) -> object:
     return raw
 
 
-def load_profile(config: ConfigSource) -> EnvironmentProfile:
-    """Read the tier, apply its defaults and the stack's overrides, validate."""
-    tier = config.get("tier")
+def load_profile(config: ConfigSource, tier: str) -> EnvironmentProfile:
+    """Apply the tier's defaults and the stack's overrides, validate. The tier is the one
+    project.yaml gives the stack (`project_facts.load().tier_of(stack)`)."""
     if tier not in TIERS:
         raise ProfileError(f"tier: {tier!r} is not allowed; use one of {', '.join(TIERS)}.")
+    if config.get("tier") is not None:
+        raise ProfileError(
+            "tier: project.yaml gives each environment its tier (environments); "
+            "remove tier from the stack's config."
+        )
     values: dict[str, object] = dict(TIER_DEFAULTS[tier])
     for field, default in TIER_DEFAULTS[tier].items():
         raw = config.get(_camel(field))

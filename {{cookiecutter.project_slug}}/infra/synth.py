@@ -26,6 +26,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from environment_profile import load_profile
+from project_facts import load as load_facts
 from stack import build
 
 INFRA_DIR = Path(__file__).resolve().parent
@@ -194,7 +195,7 @@ def _run(stack: str, image: str | None, overrides: dict[str, str]) -> dict[str, 
 
     def program() -> None:
         declared = build(
-            profile=load_profile(pulumi.Config()),
+            profile=load_profile(pulumi.Config(), load_facts().tier_of(stack)),
             project=project,
             environment=stack,
             region=region,

@@ -1,7 +1,7 @@
 """The policy pack the Pulumi CLI runs before every change (Makefile and pipelines):
 
     cd infra
-    pulumi preview --stack prod --policy-pack policy --policy-pack-config policy/config/prod.json
+    pulumi preview --stack prod --policy-pack policy
 
 The CLI starts this file with the interpreter of ../../.venv (PulumiPolicy.yaml), the uv
 workspace's environment that already holds pulumi-policy, so the pack needs no

@@ -10,9 +10,10 @@ Two things shape how the rules read resources:
 - During a preview, values that depend on resources not yet created (IDs, ARNs) are
   unknown, and reading one makes the CLI skip the whole rule. So rules join resources by
   their dependencies (a public access block depends on its bucket), never by those IDs.
-- The tier (dev, staging, prod) comes from the pack's config per stack
-  (policy/config/<stack>.json, `--policy-pack-config`). Without it a stack is held to prod's
-  requirements: a forgotten flag fails loudly instead of letting prod off lightly.
+- The tier (dev, staging, prod) is the one project.yaml gives the stack named in each
+  resource's URN, so nothing per stack is kept by hand. A stack project.yaml does not
+  know is held to prod's requirements: a forgotten entry fails loudly instead of
+  letting prod off lightly.
 """
 
 from __future__ import annotations
@@ -501,8 +502,19 @@ def aws_api_constraints(resource: Resource, _: TierRequirements) -> Iterator[str
 
 
 # --- the rules and their wrapper for the Pulumi CLI ------------------------------------
-def tier_of(config: Mapping[str, Any] | None) -> TierRequirements:
-    return REQUIREMENTS[(config or {}).get("tier", STRICTEST_TIER)]
+def stack_of(urn: str | None) -> str | None:
+    """The stack a resource belongs to: urn:pulumi:<stack>::<project>::<type>::<name>."""
+    if urn and urn.startswith("urn:pulumi:"):
+        return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+    return None
+
+
+def tier_of(config: Mapping[str, Any] | None, urn: str | None = None) -> TierRequirements:
+    """The requirements of the tier project.yaml gives the resource's stack (the pack's
+    config may name a tier instead, as the tests do). A stack project.yaml does not know
+    is held to prod's: a forgotten environment fails loudly instead of getting off lightly."""
+    tier = (config or {}).get("tier") or FACTS.environments.get(stack_of(urn) or "")
+    return REQUIREMENTS.get(tier or STRICTEST_TIER, REQUIREMENTS[STRICTEST_TIER])
 
 
 @dataclass(frozen=True)
@@ -536,14 +548,15 @@ class Rule:
             def validate_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 if args.resource_type in self.resource_types:
                     resource = Resource(args.resource_type, args.name, args.urn, args.props)
-                    for message in self.check(resource, tier_of(args.get_config())):
+                    for message in self.check(resource, tier_of(args.get_config(), args.urn)):
                         report(message, None)
 
             return ResourceValidationPolicy(validate=validate_resource, **common)
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
             resources = [from_policy(r) for r in args.resources]
-            for urn, message in self.check(resources, tier_of(args.get_config())):
+            first = resources[0].urn if resources else None
+            for urn, message in self.check(resources, tier_of(args.get_config(), first)):
                 report(message, urn)
 
         return StackValidationPolicy(validate=validate_stack, **common)

@@ -9,13 +9,13 @@ from synth import synthesize
 
 
 def config(**values: str) -> dict[str, str]:
-    return {"tier": "prod", "alertEmail": "ops@example.co.uk", **values}
+    return {"alertEmail": "ops@example.co.uk", **values}
 
 
 def test_tier_defaults_apply_and_overrides_win():
-    profile = load_profile(config(minTasks="3", dbMultiAz="true", natGateways="per_az"))
+    profile = load_profile(config(minTasks="3", dbMultiAz="true", natGateways="per_az"), "prod")
     assert profile.min_tasks == 3 and profile.az_count == 3 and profile.waf is True
-    assert load_profile(config(tier="dev")).nat_gateways == "single"
+    assert load_profile(config(), "dev").nat_gateways == "single"
 
 
 def test_every_tier_defines_every_field():
@@ -25,10 +25,7 @@ def test_every_tier_defines_every_field():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        (
-            {"tier": "production"},
-            "tier: 'production' is not allowed; use one of dev, staging, prod.",
-        ),
+        ({"tier": "staging"}, "tier: project.yaml gives each environment its tier"),
         ({"azCount": "1"}, "azCount: 1 is not allowed; use 2 to 4"),
         ({"alertEmail": ""}, "alertEmail: ''; the prod tier e-mails alarms, give an address."),
         ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr: '10.0.0.0/33' is not a CIDR block"),
@@ -65,8 +62,13 @@ def test_every_tier_defines_every_field():
 )
 def test_bad_config_fails_with_a_clear_message(values, message):
     with pytest.raises(ProfileError) as error:
-        load_profile(config(**values))
+        load_profile(config(**values), "prod")
     assert message in str(error.value)
+
+
+def test_an_unknown_tier_is_refused():
+    with pytest.raises(ProfileError, match="tier: 'production' is not allowed; use one of dev"):
+        load_profile(config(), "production")
 
 
 def test_bad_config_stops_the_program_before_any_resource():
@@ -75,11 +77,11 @@ def test_bad_config_stops_the_program_before_any_resource():
 
 
 def test_dev_may_skip_alarm_emails():
-    assert load_profile({"tier": "dev"}).alarm_emails is False
+    assert load_profile({}, "dev").alarm_emails is False
 
 
 def test_sign_in_settings_per_tier():
-    dev, prod = load_profile({"tier": "dev"}), load_profile(config())
+    dev, prod = load_profile({}, "dev"), load_profile(config(), "prod")
     assert (dev.mfa, dev.password_min_length) == ("OPTIONAL", 12)
     assert (prod.mfa, prod.password_min_length) == ("ON", 14)
-    assert load_profile({"tier": "staging", "alertEmail": "a@b.co", "mfa": "ON"}).mfa == "ON"
+    assert load_profile({"alertEmail": "a@b.co", "mfa": "ON"}, "staging").mfa == "ON"

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyProviderResource,
@@ -23,6 +21,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.rules import REQUIREMENTS, RULES, TAGGABLE_TYPES, Resource, evaluate, tier_of
+from project_facts import load as load_facts
 from tests.conftest import STACKS, model_of
 
 INFRA = Path(__file__).resolve().parents[1]
@@ -414,18 +413,22 @@ def test_missing_default_tags_are_reported_once_per_provider():
     assert messages("required-tags", [not_taggable]) == []
 
 
-# --- the pack's config and the synthesized stacks --------------------------------------
-def stack_tier(stack: str) -> str:
-    config = yaml.safe_load((INFRA / f"Pulumi.{stack}.yaml").read_text())["config"]
-    [tier] = [value for key, value in config.items() if key.endswith(":tier")]
-    return tier
-
-
+# --- the tier of each stack, and the synthesized stacks --------------------------------
 @pytest.mark.parametrize("stack", STACKS)
-def test_pack_config_gives_every_tiered_rule_the_stacks_tier(stack):
-    config = json.loads((INFRA / "policy" / "config" / f"{stack}.json").read_text())
-    tiered = {rule.name for rule in RULES if rule.tiered}
-    assert config == {name: {"tier": stack_tier(stack)} for name in tiered}
+def test_each_stack_is_held_to_the_tier_project_yaml_gives_it(stack):
+    """No config per stack: the tier comes from the stack named in the resources' URNs."""
+    urn = f"urn:pulumi:{stack}::desk::aws:ecs/service:Service::app-service"
+    assert tier_of(None, urn) == REQUIREMENTS[load_facts().tier_of(stack)]
+    service = Resource(SERVICE, "app-service", urn, {"desiredCount": 1}, provider=PROVIDER)
+    found = cli_violations("ecs-service-redundant", [service], None)
+    assert bool(found) == (REQUIREMENTS[load_facts().tier_of(stack)].min_tasks > 1)
+
+
+def test_a_stack_project_yaml_does_not_know_gets_prods_requirements():
+    assert (
+        tier_of(None, "urn:pulumi:sandbox::desk::aws:ecs/service:Service::s")
+        == REQUIREMENTS["prod"]
+    )
 
 
 def aws_class(type_: str) -> type:
@@ -449,7 +452,7 @@ def test_taggable_types_match_pulumi_aws_and_cover_the_stacks():
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_synthesized_stacks_have_no_violations(stack):
-    result = evaluate(model_of(stack), stack_tier(stack))
+    result = evaluate(model_of(stack), load_facts().tier_of(stack))
     assert {rule: found for rule, found in result.items() if found} == {}
 
 
