@@ -143,6 +143,7 @@ def build(
         "app",
         ServiceArgs(
             environment=environment,
+            tier=profile.tier,
             vpc_id=network.vpc.id,
             subnet_ids=[s.id for s in network.private_subnets],
             load_balancer_security_group_id=edge.security_group.id,

@@ -1,4 +1,4 @@
-"""Feature flags: defaults per environment, overrides, and the flagged code path."""
+"""Feature flags: defaults per tier, overrides, and the flagged code path."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,11 +11,11 @@ from .conftest import sign_in
 
 
 @pytest.mark.parametrize(
-    ("environment", "expected"),
+    ("tier", "expected"),
     [("local", True), ("dev", True), ("staging", False), ("prod", False)],
 )
-def test_search_is_on_only_before_release(environment, expected):
-    assert load_flags(environment).ticket_search is expected
+def test_search_is_on_only_before_release(tier, expected):
+    assert load_flags(tier).ticket_search is expected
 
 
 def test_overrides_switch_flags_on_and_off():

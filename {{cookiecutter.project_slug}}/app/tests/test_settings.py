@@ -11,7 +11,14 @@ SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rds!db-1234-A
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("DATABASE_URL", "DB_HOST", "DB_CREDENTIALS_ARN", "ENVIRONMENT", "SESSION_SECRET"):
+    for name in (
+        "DATABASE_URL",
+        "DB_HOST",
+        "DB_CREDENTIALS_ARN",
+        "ENVIRONMENT",
+        "TIER",
+        "SESSION_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -48,7 +55,28 @@ def test_session_secret_is_not_in_repr(monkeypatch):
     assert "hunter2" not in repr(Settings())
 
 
-def test_unknown_environment_is_refused(monkeypatch):
-    monkeypatch.setenv("ENVIRONMENT", "production")
+SIGN_IN = {
+    "oidc_issuer": "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Test",
+    "oidc_client_id": "test-client",
+    "public_url": "https://desk.example.co.uk",
+    "session_secret": "s" * 32,
+}
+
+
+def test_an_environment_the_project_names_behaves_as_its_tier():
+    """Environment names are the project's (project.yaml); the app follows the tier."""
+    with pytest.raises(ValidationError, match="ENVIRONMENT=uat needs TIER"):
+        Settings(environment="uat", **SIGN_IN)
+    assert Settings(environment="uat", tier="staging", **SIGN_IN).behaviour_tier == "staging"
+    assert Settings(environment="prod", **SIGN_IN).behaviour_tier == "prod"
+    assert Settings().behaviour_tier == "local"
+
+
+def test_a_malformed_environment_or_tier_is_refused(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "Prod!")
     with pytest.raises(ValidationError, match="environment"):
+        Settings()
+    monkeypatch.setenv("ENVIRONMENT", "uat")
+    monkeypatch.setenv("TIER", "production")
+    with pytest.raises(ValidationError, match="tier"):
         Settings()

@@ -25,6 +25,7 @@ CONTAINER_PORT = 8000
 @dataclass(frozen=True)
 class ServiceArgs:
     environment: str
+    tier: str  # the app's behaviour (feature flags, API docs) follows it
     vpc_id: pulumi.Input[str]
     subnet_ids: list[pulumi.Input[str]]
     load_balancer_security_group_id: pulumi.Input[str]
@@ -279,6 +280,7 @@ class Service(pulumi.ComponentResource):
             # app/Dockerfile): setting them here could make a task misreport its version.
             "environment": [
                 {"name": "ENVIRONMENT", "value": args.environment},
+                {"name": "TIER", "value": args.tier},
                 {"name": "METRICS_SINK", "value": "emf"},
                 {"name": "METRICS_NAMESPACE", "value": args.metrics_namespace},
                 {"name": "SERVICE_NAME", "value": args.service_label},

@@ -1,4 +1,4 @@
-"""Feature flags per environment: merge unfinished work early, release it by config.
+"""Feature flags per tier: merge unfinished work early, release it by config.
 
 "Branch by abstraction": the new code path (ticket search) lives on main behind a flag
 and an interface (tickets.TicketQuery), on in local and dev for testing, off where users
@@ -8,7 +8,7 @@ flag on, "-ticket_search" switches it off.
 
 from dataclasses import dataclass, fields, replace
 
-# Defaults per environment. A new flag starts on in local/dev only.
+# Defaults per tier (settings.behaviour_tier). A new flag starts on in local/dev only.
 DEFAULTS: dict[str, dict[str, bool]] = {
     "local": {"ticket_search": True},
     "dev": {"ticket_search": True},
@@ -22,10 +22,10 @@ class Flags:
     ticket_search: bool = False
 
 
-def load_flags(environment: str, overrides: str = "") -> Flags:
-    """The environment's defaults with FEATURE_FLAGS applied. Unknown names fail fast:
+def load_flags(tier: str, overrides: str = "") -> Flags:
+    """The tier's defaults with FEATURE_FLAGS applied. Unknown names fail fast:
     a typo must not silently leave a feature off (or on) in production."""
-    flags = Flags(**DEFAULTS[environment])
+    flags = Flags(**DEFAULTS[tier])
     known = sorted(field.name for field in fields(Flags))
     for item in filter(None, (part.strip() for part in overrides.split(","))):
         name, enabled = (item[1:], False) if item.startswith("-") else (item, True)

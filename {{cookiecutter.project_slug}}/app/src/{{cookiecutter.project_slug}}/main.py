@@ -41,7 +41,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 # The interactive API documentation: for developers, never in staging or prod.
-API_DOCS_ENVIRONMENTS = frozenset({"local", "dev"})
+API_DOCS_TIERS = frozenset({"local", "dev"})
 
 
 class HeadAsGet:
@@ -73,7 +73,7 @@ def create_app(
     """`auth_transport` replaces the network to the identity provider (tests only)."""
     settings = settings or Settings()  # refuses to start without sign-in settings in AWS
     configure_logging(settings.log_level)
-    flags = load_flags(settings.environment, settings.feature_flags)  # fails fast on typos
+    flags = load_flags(settings.behaviour_tier, settings.feature_flags)  # fails fast on typos
     url, credentials = settings.sqlalchemy_url(), credentials_for(settings)
     engine = create_db_engine(url, credentials)
     # Readiness asks on a connection of its own: a busy pool must not look like an outage.
@@ -85,7 +85,7 @@ def create_app(
         engine.dispose()  # close pooled connections cleanly when ECS stops the task
         probe_engine.dispose()
 
-    docs = settings.environment in API_DOCS_ENVIRONMENTS
+    docs = settings.behaviour_tier in API_DOCS_TIERS
     app = FastAPI(
         title=settings.project_name,
         version=settings.app_version,

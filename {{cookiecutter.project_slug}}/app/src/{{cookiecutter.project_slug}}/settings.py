@@ -14,7 +14,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL, make_url
 
-Environment = Literal["local", "dev", "staging", "prod"]
+# The environment's name is the project's choice (project.yaml): the app only shows it.
+# What the app does differently (feature flags, API docs) follows the tier.
+Tier = Literal["local", "dev", "staging", "prod"]
+TIERS: tuple[str, ...] = ("local", "dev", "staging", "prod")
 # Signs the session cookie and development tokens on a laptop when SESSION_SECRET is unset.
 # Public on purpose: it is accepted only while ENVIRONMENT=local (see auth.py).
 LOCAL_ONLY_KEY_MATERIAL = "local-development-only, never accepted outside ENVIRONMENT=local"
@@ -24,7 +27,8 @@ MIN_SESSION_SECRET_LENGTH = 32
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
-    environment: Environment = "local"
+    environment: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{1,14}$")
+    tier: Tier | None = None  # TIER; unset, an environment named after a tier behaves as it
     project_name: str = "{{ cookiecutter.project_name }}"
     service_name: str = "{{ cookiecutter.project_slug|replace('_', '-') }}"
 
@@ -49,6 +53,20 @@ class Settings(BaseSettings):
     oidc_client_id: str = ""
     public_url: str = ""  # the address users type; the callback is {PUBLIC_URL}/auth/callback
     session_secret: str = Field(default="", repr=False)
+
+    @property
+    def behaviour_tier(self) -> Tier:
+        """The tier the app behaves as: TIER, else the environment's name (dev, staging...)."""
+        return self.tier or self.environment  # type: ignore[return-value]
+
+    @model_validator(mode="after")
+    def _tier_is_known(self) -> Self:
+        if self.tier is None and self.environment not in TIERS:
+            raise ValueError(
+                f"ENVIRONMENT={self.environment} needs TIER (one of {', '.join(TIERS[1:])}): "
+                "infra sets it from project.yaml"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sign_in_is_configured(self) -> Self:
