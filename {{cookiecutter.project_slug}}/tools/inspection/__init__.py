@@ -1,3 +1,20 @@
 """Read-only inspection of a deployed environment: is it highly available, secure and
-observable? Collection (boto3, collect.py) is kept apart from evaluation (pure checks over
-a plain inventory, checks.py), so every check is tested without AWS."""
+observable? Collection (boto3) is kept apart from evaluation (pure checks over a plain
+inventory), so every check is tested without AWS. Where to look:
+
+    cli.py          `make inspect ENV=prod`: collect, evaluate, waive, report, exit code
+    collect.py      boto3, read-only -> (Scope, Inventory): what was inspected and its tier,
+                    beside the environment's resources
+    inventory.py    the inventory's schema (TypedDicts), section by section, and the Scope
+    checks/         the checks, one module per pillar (reliability, security,
+                    observability); each check's metadata (CheckMeta) sits above its function
+    model.py        CheckMeta, Result (what a check yields), Finding, Status, Severity, and
+                    the tier's Thresholds (from project.yaml, through project_facts)
+    engine.py       runs every check: NOT_EVALUATED, ERROR, SKIPPED; waivers
+    report.py       console, JSON (report-schema.json), Markdown, JUnit
+    catalogue.py    docs/inspection-checks.md, generated from the checks' metadata
+
+A new check: add it to the pillar's module under checks/ (metadata, then a function that
+yields a Result per resource), a breaking case to tools/tests/test_inspection_checks.py
+(BREAK), and run `make docs`.
+"""

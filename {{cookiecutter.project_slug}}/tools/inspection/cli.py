@@ -11,6 +11,7 @@ ERROR. --exit-zero always exits 0 (reports only).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         waivers = load_waivers(args.waivers)
         session = read_only_session(args.region, args.profile)
-        inventory = collect(session, args.project, args.environment)
+        scope, inventory = collect(session, args.project, args.environment)
     except (NoCredentialsError, TokenRetrievalError, ProfileNotFound) as error:
         print(f"inspect: no usable AWS credentials ({type(error).__name__}); sign in (e.g. aws sso login) "
               "or run in the pipeline with its OIDC role.", file=sys.stderr)  # fmt: skip
@@ -102,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    findings = evaluate(inventory, tier_defaults(inventory["tier"]))
+    findings = evaluate(inventory, tier_defaults(scope.tier))
     notes = apply_waivers(findings, waivers, started.date())
-    run = {key: inventory[key] for key in ("account", "region", "project", "environment", "tier")}
+    run = dataclasses.asdict(scope)  # account, region, project, environment, tier
     run |= {"started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "collection_errors": inventory["errors"], "notes": notes}  # fmt: skip

@@ -5,16 +5,36 @@ from the tags every resource carries (project, environment); references are then
 to what the tagging API does not return (subnets -> route tables, load balancer ->
 listeners -> rules, target groups -> target health, service -> tasks and scaling).
 CloudFront is global, so its distributions are found by their own tags instead.
+
+`collect()` returns what was inspected (a Scope, with the environment's tier) beside the
+inventory of its resources; inventory.py describes every section.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import NamedTuple
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from tools.inspection.inventory import (
+    Alarm,
+    Bucket,
+    Distribution,
+    Ecs,
+    Inventory,
+    KeysAndSecrets,
+    LoadBalancer,
+    Network,
+    Protection,
+    Rds,
+    Role,
+    Scope,
+    Workload,
+    empty_inventory,
+)
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
 NOT_ALLOWED = {
@@ -22,6 +42,9 @@ NOT_ALLOWED = {
     "InvalidAction", "OperationNotSupportedException", "NotImplemented",
 }  # fmt: skip
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
+# The tag on each subnet naming its network tier (public, private, isolated): set by
+# infra/components/network.py. The `tier` tag is the environment's tier (dev, staging, prod).
+NETWORK_TIER_TAG = "network-tier"
 
 
 class WriteRefused(RuntimeError):
@@ -67,20 +90,33 @@ def _tag(tags: list[dict] | None, key: str) -> str | None:
     return next((t["Value"] for t in tags or [] if t["Key"] == key), None)
 
 
-def tagged_arns(session, project: str, environment: str) -> dict[str, list[str]]:
+class Tagged(NamedTuple):
+    """What the tagging API returns for the environment: its resources' ARNs by service
+    (ec2, rds, ...) and the environment tiers their `tier` tags name."""
+
+    arns: dict[str, list[str]]
+    tiers: set[str]
+
+    @property
+    def tier(self) -> str:
+        """The environment's tier; held to prod's (the strictest) unless exactly one is named."""
+        return next(iter(self.tiers)) if len(self.tiers) == 1 else "prod"
+
+
+def tagged_arns(session, project: str, environment: str) -> Tagged:
     tagging = client(session, "resourcegroupstaggingapi")
     mappings = paginate(
         tagging, "get_resources", "ResourceTagMappingList",
         TagFilters=[{"Key": "project", "Values": [project]}, {"Key": "environment", "Values": [environment]}],
     )  # fmt: skip
-    by_service: dict[str, list[str]] = {"tier": []}
+    tagged = Tagged({}, set())
     for mapping in mappings:
         arn = mapping["ResourceARN"]
-        by_service.setdefault(arn.split(":")[2], []).append(arn)
+        tagged.arns.setdefault(arn.split(":")[2], []).append(arn)
         tier = _tag(mapping.get("Tags"), "tier")
         if tier:
-            by_service["tier"].append(tier)
-    return by_service
+            tagged.tiers.add(tier)
+    return tagged
 
 
 def _rule(permission: dict) -> dict:
@@ -96,11 +132,11 @@ def _rule(permission: dict) -> dict:
     }
 
 
-def collect_network(session, arns: dict[str, list[str]]) -> dict:
+def collect_network(session, arns: dict[str, list[str]]) -> Network:
     ec2 = client(session, "ec2")
     vpc_ids = sorted({arn.split("/")[-1] for arn in arns.get("ec2", []) if ":vpc/" in arn})
     if not vpc_ids:
-        return {"vpcs": [], "subnets": [], "nat_gateways": [], "security_groups": []}
+        return empty_inventory()["network"]
     vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
     vpcs = paginate(ec2, "describe_vpcs", "Vpcs", VpcIds=vpc_ids)
     subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=vpc_filter)
@@ -135,7 +171,7 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
     for subnet in subnets:
         route = default_route(table_for(subnet))
         via_igw = str(route.get("GatewayId", "")).startswith("igw-")
-        tier = _tag(subnet.get("Tags"), "network-tier") or (
+        network_tier = _tag(subnet.get("Tags"), NETWORK_TIER_TAG) or (
             "public" if via_igw else "private" if route.get("NatGatewayId") else "isolated"
         )
         out_subnets.append(
@@ -143,7 +179,7 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
                 "id": subnet["SubnetId"],
                 "vpc_id": subnet["VpcId"],
                 "az": subnet["AvailabilityZone"],
-                "tier": tier,
+                "network_tier": network_tier,
                 "default_route_nat": route.get("NatGatewayId"),
                 "route_to_internet": via_igw,
             }
@@ -182,7 +218,7 @@ def collect_network(session, arns: dict[str, list[str]]) -> dict:
     }
 
 
-def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[dict]:
+def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[LoadBalancer]:
     elb = client(session, "elbv2")
     lb_arns = [a for a in arns.get("elasticloadbalancing", []) if ":loadbalancer/app/" in a]
     if not lb_arns:
@@ -275,7 +311,7 @@ def _origin(origin: dict) -> dict:
     }
 
 
-def collect_cloudfront(session, project: str, environment: str) -> list[dict]:
+def collect_cloudfront(session, project: str, environment: str) -> list[Distribution]:
     """The environment's CloudFront distributions (global: matched by their own tags)."""
     cloudfront = client(session, "cloudfront")
     wanted = {"project": project, "environment": environment}
@@ -300,7 +336,7 @@ def collect_cloudfront(session, project: str, environment: str) -> list[dict]:
     return result
 
 
-def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
+def collect_ecs(session, arns: dict[str, list[str]]) -> Ecs:
     """Services, their running tasks' zones and their autoscaling, in calls per cluster and
     per page, not per service."""
     ecs = client(session, "ecs")
@@ -383,7 +419,7 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> dict:
     return {"services": services}
 
 
-def collect_rds(session, arns: dict[str, list[str]]) -> dict:
+def collect_rds(session, arns: dict[str, list[str]]) -> Rds:
     rds = client(session, "rds")
     instances = []
     for arn in arns.get("rds", []):
@@ -423,7 +459,7 @@ def image_repository(image: str) -> tuple[str, str] | None:
     return host.split(".", 1)[0], path.split("@", 1)[0].split(":", 1)[0]
 
 
-def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) -> dict:
+def collect_workload(session, arns: dict[str, list[str]], services: list) -> Workload:
     """What the tasks run: task definitions (distinct ones), their image repositories and
     log groups. The image repository is shared by every environment (the bootstrap tags it
     environment=shared), so the environment's tags do not find it: follow the images."""
@@ -465,7 +501,7 @@ def collect_workload(session, arns: dict[str, list[str]], services: list[dict]) 
     }  # fmt: skip
 
 
-def collect_alarms(session, arns: dict[str, list[str]]) -> list[dict]:
+def collect_alarms(session, arns: dict[str, list[str]]) -> list[Alarm]:
     """Every metric alarm in the region (paginated): checks match them to our resources."""
     cloudwatch = client(session, "cloudwatch")
     return [
@@ -476,7 +512,7 @@ def collect_alarms(session, arns: dict[str, list[str]]) -> list[dict]:
     ]  # fmt: skip
 
 
-def collect_protection(session, load_balancers: list[dict]) -> dict:
+def collect_protection(session, load_balancers: list[LoadBalancer]) -> dict[str, Protection]:
     """Web ACL and its logging for each load balancer (WAFv2 is not in the tagging API)."""
     waf = client(session, "wafv2")
     result = {}
@@ -493,7 +529,9 @@ def collect_protection(session, load_balancers: list[dict]) -> dict:
     return result
 
 
-def collect_storage(session, arns: dict[str, list[str]], load_balancers: list[dict]) -> list[dict]:
+def collect_storage(
+    session, arns: dict[str, list[str]], load_balancers: list[LoadBalancer]
+) -> list[Bucket]:
     """The environment's buckets: tagged ones and the load balancers' access-log buckets."""
     s3 = client(session, "s3")
     names = {arn.split(":::")[-1] for arn in arns.get("s3", [])}
@@ -535,7 +573,7 @@ def _denies_http(policy: dict) -> bool:
     )
 
 
-def collect_identity(session, definitions: list[dict]) -> list[dict]:
+def collect_identity(session, definitions: list) -> list[Role]:
     """The tasks' IAM roles and what their policies allow (the tagging API omits IAM)."""
     iam = client(session, "iam")
     roles = []
@@ -555,7 +593,7 @@ def collect_identity(session, definitions: list[dict]) -> list[dict]:
     return roles
 
 
-def collect_keys_and_secrets(session, instances: list[dict]) -> dict:
+def collect_keys_and_secrets(session, instances: list) -> KeysAndSecrets:
     kms, secrets = client(session, "kms"), client(session, "secretsmanager")
     keys = sorted({db["kms_key_id"] for db in instances if db.get("kms_key_id")})
     secret_arns = sorted(
@@ -575,35 +613,26 @@ SECTIONS = {
     "rds": collect_rds,
     "alarms": collect_alarms,
 }
-EMPTY: dict[str, Any] = {
-    "network": {"vpcs": [], "subnets": [], "nat_gateways": [], "security_groups": []},
-    "load_balancers": [],
-    "ecs": {"services": []},
-    "rds": {"instances": []},
-    "alarms": [],
-    "workload": {"task_definitions": [], "repositories": [], "log_groups": []},
-    "protection": {},
-    "storage": [],
-    "identity": [],
-    "keys_and_secrets": {"keys": [], "secrets": []},
-    "cloudfront": [],
-}
 
 
-def collect(session, project: str, environment: str) -> dict:
-    """The inventory of one environment. A section the caller may not read is recorded in
-    `errors`, and the checks that need it become NOT_EVALUATED: never a silent pass."""
+class Collected(NamedTuple):
+    scope: Scope  # what was inspected, and the environment's tier
+    inventory: Inventory  # its resources
+
+
+def collect(session, project: str, environment: str) -> Collected:
+    """The inventory of one environment, beside its scope. A section the caller may not read
+    is recorded in the inventory's `errors`, and the checks that need it become
+    NOT_EVALUATED: never a silent pass."""
     identity = client(session, "sts").get_caller_identity()
-    arns = tagged_arns(session, project, environment)
-    if not any(v for k, v in arns.items() if k != "tier"):
+    tagged = tagged_arns(session, project, environment)
+    if not any(tagged.arns.values()):
         raise NothingMatched(
             f"no resources tagged project={project} environment={environment} in {session.region_name}"
         )
-    tiers = sorted(set(arns["tier"]))
-    inventory: dict[str, Any] = {
-        "account": identity["Account"], "region": session.region_name, "project": project,
-        "environment": environment, "tier": tiers[0] if len(tiers) == 1 else "prod", "errors": {},
-    }  # fmt: skip
+    scope = Scope(identity["Account"], session.region_name, project, environment, tagged.tier)
+    arns = tagged.arns
+    inventory = empty_inventory()
     for section, collector in SECTIONS.items():
         _collect_section(inventory, section, lambda c=collector: c(session, arns))
     # These follow references from what was collected above, so they run after it.
@@ -619,15 +648,15 @@ def collect(session, project: str, environment: str) -> dict:
     }
     for section, read in follow.items():
         _collect_section(inventory, section, read)
-    return inventory
+    return Collected(scope, inventory)
 
 
-def _collect_section(inventory: dict, section: str, read) -> None:
+def _collect_section(inventory: Inventory, section: str, read) -> None:
     try:
         inventory[section] = read()
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code not in NOT_ALLOWED:
             raise
-        inventory[section] = EMPTY[section]
+        inventory[section] = empty_inventory()[section]
         inventory["errors"][section] = f"{code} on {error.operation_name}"

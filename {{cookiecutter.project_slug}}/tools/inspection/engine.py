@@ -1,4 +1,6 @@
-"""Run every check over an inventory: NOT_EVALUATED where collection failed, waivers applied."""
+"""Run every check over an inventory with the tier's thresholds: NOT_EVALUATED where
+collection failed, ERROR where the data was malformed, SKIPPED where a check found nothing
+to look at; then waivers."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from pathlib import Path
 import yaml
 
 from tools.inspection.checks import REGISTRY
-from tools.inspection.model import Finding, Status, Thresholds
+from tools.inspection.inventory import Inventory
+from tools.inspection.model import Finding, Result, Status, Thresholds
 
 
-def evaluate(inventory: dict, thresholds: Thresholds) -> list[Finding]:
+def evaluate(inventory: Inventory, thresholds: Thresholds) -> list[Finding]:
     findings = []
     for meta, function in REGISTRY:
         failed = {
@@ -33,11 +36,9 @@ def evaluate(inventory: dict, thresholds: Thresholds) -> list[Finding]:
                 Finding(meta, Status.ERROR, "-", f"check failed: {type(error).__name__}: {error}")
             )
             continue
-        if not results:
-            results = [(Status.SKIPPED, "-", "no resources of this kind in scope", {})]
         findings += [
-            Finding(meta, status, resource, message, evidence)
-            for status, resource, message, evidence in results
+            Finding(meta, r.status, r.resource, r.message, r.evidence)
+            for r in results or [Result(Status.SKIPPED, "-", "no resources of this kind in scope")]
         ]
     return findings
 

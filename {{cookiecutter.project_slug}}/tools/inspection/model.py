@@ -1,10 +1,13 @@
-"""The finding model: what a check concluded about a resource, with evidence."""
+"""The finding model: a check's metadata (CheckMeta), what its function concluded about one
+resource (Result), and that conclusion joined to its metadata for the reports (Finding);
+plus what the environment's tier requires (Thresholds)."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from project_facts import Guarantees
 from project_facts import load as load_facts
@@ -30,6 +33,7 @@ class Severity(StrEnum):
 
 
 SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+PILLARS = ("reliability", "security", "observability")
 
 
 @dataclass(frozen=True)
@@ -37,13 +41,27 @@ class CheckMeta:
     """A check's metadata is data: the docs and the report tables are generated from it."""
 
     id: str
-    title: str
-    pillar: str  # reliability, security, observability
+    title: str  # what is true when the check passes
+    pillar: str  # one of PILLARS: the module under checks/ that holds the check
     severity: Severity
     risk: str
     remediation: str
     references: tuple[str, ...]
-    needs: tuple[str, ...]  # inventory sections the check reads
+    needs: tuple[str, ...]  # inventory sections the check reads (NOT_EVALUATED if one failed)
+    # The policy-pack rule (infra/policy/rules.py) that holds the infrastructure code to the
+    # same guarantee before deploy; this check verifies it on what was actually deployed.
+    policy_rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a check function concludes about one resource. The evidence holds the observed
+    fields, so a person can verify the finding by hand in the console or the CLI."""
+
+    status: Status
+    resource: str  # id or name; "-" when the result is about the check as a whole
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

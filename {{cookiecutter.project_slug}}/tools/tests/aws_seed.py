@@ -47,10 +47,10 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     subnets: dict[str, list[str]] = {"public": [], "private": [], "isolated": []}
     zones = ZONES[:1] if broken else ZONES
     for i, zone in enumerate(zones):
-        for offset, tier_name in enumerate(("public", "private", "isolated")):
+        for offset, network_tier in enumerate(("public", "private", "isolated")):
             subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + i * 16}.0/20", AvailabilityZone=zone,
-                                       TagSpecifications=spec("subnet", **{"network-tier": tier_name}))["Subnet"]["SubnetId"]  # fmt: skip
-            subnets[tier_name].append(subnet)
+                                       TagSpecifications=spec("subnet", **{"network-tier": network_tier}))["Subnet"]["SubnetId"]  # fmt: skip
+            subnets[network_tier].append(subnet)
         ec2.associate_route_table(RouteTableId=public_rt, SubnetId=subnets["public"][i])
         allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
         nat = ec2.create_nat_gateway(SubnetId=subnets["public"][i], AllocationId=allocation,
@@ -61,8 +61,8 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         )
         ec2.associate_route_table(RouteTableId=private_rt, SubnetId=subnets["private"][i])
     if len(zones) == 1:  # the load balancer and the subnet group need two zones even when broken
-        for tier_name, offset in (("public", 0), ("isolated", 2)):
-            subnets[tier_name].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
+        for network_tier, offset in (("public", 0), ("isolated", 2)):
+            subnets[network_tier].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
                                                         AvailabilityZone=ZONES[1])["Subnet"]["SubnetId"])  # fmt: skip
 
     alb_sg = ec2.create_security_group(

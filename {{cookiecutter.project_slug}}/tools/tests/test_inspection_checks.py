@@ -9,16 +9,16 @@ import pytest
 
 from tools.inspection.checks import REGISTRY
 from tools.inspection.engine import evaluate
+from tools.inspection.inventory import Inventory
 from tools.inspection.model import Status, tier_defaults
 
 ZONES = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
 
 
-def healthy_prod() -> dict:
+def healthy_prod() -> Inventory:
     """An inventory shaped like the reference prod: every reliability check passes."""
     return {
-        "account": "123456789012", "region": "eu-west-2", "project": "desk", "environment": "prod",
-        "tier": "prod", "errors": {},
+        "errors": {},
         "network": {
             "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16", "flow_logs": ["ALL"]}],
             "security_groups": [
@@ -29,9 +29,10 @@ def healthy_prod() -> dict:
                  "ingress": [{"protocol": "tcp", "from": 5432, "to": 5432, "sources": [], "prefix_lists": [], "groups": ["sg-app"]}]},
             ],
             "subnets": [
-                {"id": f"{tier}-{i}", "vpc_id": "vpc-1", "az": zone, "tier": tier,
-                 "default_route_nat": f"nat-{i}" if tier == "private" else None, "route_to_internet": tier == "public"}
-                for i, zone in enumerate(ZONES) for tier in ("public", "private", "isolated")
+                {"id": f"{network_tier}-{i}", "vpc_id": "vpc-1", "az": zone, "network_tier": network_tier,
+                 "default_route_nat": f"nat-{i}" if network_tier == "private" else None,
+                 "route_to_internet": network_tier == "public"}
+                for i, zone in enumerate(ZONES) for network_tier in ("public", "private", "isolated")
             ],
             "nat_gateways": [{"id": f"nat-{i}", "subnet_id": f"public-{i}", "az": zone, "state": "available"}
                              for i, zone in enumerate(ZONES)],
@@ -91,7 +92,7 @@ def healthy_prod() -> dict:
     }  # fmt: skip
 
 
-def statuses(inventory: dict, check_id: str, tier: str = "prod") -> set[Status]:
+def statuses(inventory: Inventory, check_id: str, tier: str = "prod") -> set[Status]:
     return {f.status for f in evaluate(inventory, tier_defaults(tier)) if f.check.id == check_id}
 
 
@@ -204,7 +205,7 @@ def test_malformed_data_is_an_error_not_a_pass():
     assert statuses(inventory, "rds_multi_az") == {Status.ERROR}
 
 
-def domain_shaped(inventory: dict) -> dict:
+def domain_shaped(inventory: Inventory) -> Inventory:
     """The custom-domain shape: an internet-facing HTTPS load balancer, no CloudFront."""
     inventory["load_balancers"][0].update(scheme="internet-facing", listeners=[
         {"port": 443, "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",

@@ -19,6 +19,7 @@ from tools.inspection.collect import (
     tagged_arns,
 )
 from tools.inspection.engine import evaluate
+from tools.inspection.inventory import Scope
 from tools.inspection.model import Status, tier_defaults
 from tools.tests.aws_seed import REGION, seed
 
@@ -44,8 +45,15 @@ def test_guard_refuses_anything_but_reads():
 
 def test_reference_shaped_prod_is_collected_and_passes():
     seed()
-    inventory = collect(read_only_session(REGION), "desk", "prod")
-    assert inventory["tier"] == "prod" and inventory["errors"] == {}
+    scope, inventory = collect(read_only_session(REGION), "desk", "prod")
+    assert scope == Scope("123456789012", REGION, "desk", "prod", tier="prod")
+    assert inventory["errors"] == {}
+    assert "tier" not in inventory, "the tier is the environment's, beside its resources"
+    assert {s["network_tier"] for s in inventory["network"]["subnets"]} == {
+        "public",
+        "private",
+        "isolated",
+    }
     assert len({s["az"] for s in inventory["network"]["subnets"]}) == 3
     assert len(inventory["network"]["nat_gateways"]) == 3
     [service] = inventory["ecs"]["services"]
@@ -58,7 +66,9 @@ def test_reference_shaped_prod_is_collected_and_passes():
 
 def test_misconfigured_environment_fails_the_right_checks():
     seed(broken=True)
-    findings = evaluate(collect(read_only_session(REGION), "desk", "prod"), tier_defaults("prod"))
+    findings = evaluate(
+        collect(read_only_session(REGION), "desk", "prod").inventory, tier_defaults("prod")
+    )
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
             "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only",
@@ -70,15 +80,17 @@ def test_the_shared_image_repository_is_found_by_following_the_images():
     session = read_only_session(REGION)
     # The registry is tagged environment=shared: the environment's tags do not reach it.
     assert not [
-        arn for arn in tagged_arns(session, "desk", "prod").get("ecr", []) if "repository/" in arn
+        arn
+        for arn in tagged_arns(session, "desk", "prod").arns.get("ecr", [])
+        if "repository/" in arn
     ]
-    assert collect(session, "desk", "prod")["workload"]["repositories"] == [
+    assert collect(session, "desk", "prod").inventory["workload"]["repositories"] == [
         {"name": "desk", "scan_on_push": True}
     ]
     boto3.client("ecr", region_name=REGION).put_image_scanning_configuration(
         repositoryName="desk", imageScanningConfiguration={"scanOnPush": False}
     )
-    [scan] = [f for f in evaluate(collect(session, "desk", "prod"), tier_defaults("prod"))
+    [scan] = [f for f in evaluate(collect(session, "desk", "prod").inventory, tier_defaults("prod"))
               if f.check.id == "ecr_scan_on_push"]  # fmt: skip
     assert (scan.status, scan.resource) == (Status.FAIL, "desk")
 
@@ -110,7 +122,7 @@ def test_access_denied_marks_the_section_not_evaluated():
         )
 
     session.events.register("before-call.rds.DescribeDBInstances", deny)
-    inventory = collect(session, "desk", "prod")
+    _, inventory = collect(session, "desk", "prod")
     assert inventory["errors"] == {"rds": "AccessDenied on DescribeDBInstances"}
     rds = [f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")]
     assert {f.status for f in rds} == {Status.NOT_EVALUATED}
@@ -129,7 +141,7 @@ def test_api_calls_grow_with_resource_types_not_resources():
     for project in ("small", "large"):
         session = read_only_session(REGION)
         calls[project] = count_calls(session)
-        inventory = collect(session, project, "prod")
+        _, inventory = collect(session, project, "prod")
     assert len(inventory["ecs"]["services"]) == 6
     assert len(calls["large"]) == len(calls["small"]), (calls["small"], calls["large"])
 
