@@ -56,8 +56,10 @@ def use_gitlab_layout(project: Path) -> None:
 
 def load_project_module(project: Path, name: str):
     """A module of the new project's tools/, loaded from its file (the hook runs before
-    the project's dependencies are installed: these modules need only PyYAML and, for
-    the plan, `holidays`)."""
+    the project's dependencies are installed: these modules need only PyYAML, the
+    project's own facts package and, for the plan, `holidays`)."""
+    if str(project / "facts") not in sys.path:
+        sys.path.insert(0, str(project / "facts"))
     spec = importlib.util.spec_from_file_location(f"_project_{name}", project / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

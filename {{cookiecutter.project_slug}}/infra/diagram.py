@@ -16,6 +16,7 @@ from pathlib import Path
 
 import environments
 from environment_profile import TIER_DEFAULTS
+from project_facts.generated import between, sync
 from synth import synthesize
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
@@ -207,8 +208,7 @@ def diagram_block(model: dict | None = None) -> str:
 
 
 def update(text: str, block: str) -> str:
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + block + text[end:]
+    return between(text, BEGIN, END, block, DOC.name)
 
 
 def render_png(model: dict, path: Path) -> None:
@@ -252,18 +252,19 @@ def render_png(model: dict, path: Path) -> None:
             users >> Edge(label="sign in") >> Cognito(f"Cognito (MFA {arch.mfa})")
 
 
+STALE = (
+    "docs/architecture.md: the diagram no longer matches the infrastructure code. "
+    "Run `make diagram` and commit the result."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     model = synthesize(DRAWN_STACK)
-    block = diagram_block(model)
-    current = DOC.read_text()
+    new = update(DOC.read_text(encoding="utf-8"), diagram_block(model))
     if "--check" in args:
-        if update(current, block) != current:
-            print("docs/architecture.md: the diagram no longer matches the infrastructure code. "
-                  "Run `make diagram` and commit the result.", file=sys.stderr)  # fmt: skip
-            return 1
-        return 0
-    DOC.write_text(update(current, block))
+        return sync(DOC, new, check=True, stale=STALE)
+    sync(DOC, new, check=False, stale=STALE)
     if "--png" in args:
         render_png(model, Path(args[args.index("--png") + 1]))
     return 0

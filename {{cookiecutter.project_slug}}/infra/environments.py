@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from environment_profile import TIER_DEFAULTS, TIERS, profile_fields
+from project_facts.generated import sync
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "environments.md"
 
@@ -140,17 +141,10 @@ def render() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     page = render()
-    if "--write" in args:
-        PAGE.parent.mkdir(parents=True, exist_ok=True)
-        PAGE.write_text(page)
-    elif "--check" in args:
-        if not PAGE.is_file() or PAGE.read_text() != page:
-            print(
-                f"{PAGE.name} is out of date with the profiles: run `make docs`.", file=sys.stderr
-            )
-            return 1
-    else:
-        sys.stdout.write(page)
+    if "--write" in args or "--check" in args:
+        stale = f"{PAGE.name} is out of date with the profiles: run `make docs`."
+        return sync(PAGE, page, check="--check" in args, stale=stale)
+    sys.stdout.write(page)
     return 0
 
 

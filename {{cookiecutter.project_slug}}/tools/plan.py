@@ -20,6 +20,8 @@ from pathlib import Path
 import holidays
 import yaml
 
+from project_facts.generated import between, sync
+
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = Path("docs/project-brief.md")
 REFERENCE = Path("docs/reference/ksb-st0825.yaml")
@@ -111,24 +113,18 @@ def current_block(text: str) -> tuple[int, int]:
 def updated(text: str, root: Path = ROOT) -> str:
     start, end = current_block(text)
     block = render(load_timeline(root, text), steps_by_week(text[start:end]))
-    return text[:start] + block + text[end:]
+    return between(text, BEGIN, END, block, BRIEF)
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     args = sys.argv[1:] if argv is None else argv
-    text = (root / BRIEF).read_text(encoding="utf-8")
     try:
-        new = updated(text, root)
+        new = updated((root / BRIEF).read_text(encoding="utf-8"), root)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
-    if new == text:
-        return 0
-    if "--check" in args:
-        print(f"{BRIEF}: the plan's dates are out of date: run `make docs`.", file=sys.stderr)
-        return 1
-    (root / BRIEF).write_text(new, encoding="utf-8")
-    return 0
+    stale = f"{BRIEF}: the plan's dates are out of date: run `make docs`."
+    return sync(root / BRIEF, new, check="--check" in args, stale=stale)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from project_facts.generated import sync
 from tools.inspection.checks import REGISTRY
 from tools.inspection.model import PILLARS
 
@@ -50,13 +51,8 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if "--check" in args:
-        if not PAGE.is_file() or PAGE.read_text() != render():
-            print("docs/inspection-checks.md is out of date: run `make docs`.", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(render())
-    return 0
+    stale = "docs/inspection-checks.md is out of date: run `make docs`."
+    return sync(PAGE, render(), check="--check" in args, stale=stale)
 
 
 if __name__ == "__main__":

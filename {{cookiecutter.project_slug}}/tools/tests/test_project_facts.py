@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from project_facts import FactsError, load, parse
+from project_facts.generated import between, sync
 from tools.inspection.model import tier_defaults
 from tools.repo_settings import desired
 
@@ -91,3 +92,19 @@ def test_the_file_as_shipped_parses():
     facts = parse(facts_data())
     assert facts.names[-1] == "prod", "prod comes last in promotion order"
     assert facts.guarantees("prod").min_zones == 3
+
+
+def test_generated_blocks_are_written_or_checked_the_same_way(tmp_path, capsys):
+    page = tmp_path / "page.md"
+    page.write_text("mine\n<!-- x:begin -->old<!-- x:end -->\nmine too\n")
+    new = between(
+        page.read_text(), "<!-- x:begin -->", "<!-- x:end -->", "<!-- x:begin -->new<!-- x:end -->"
+    )
+    assert new == "mine\n<!-- x:begin -->new<!-- x:end -->\nmine too\n", "the rest is left alone"
+    assert sync(page, new, check=True, stale="page.md is out of date: run `make docs`.") == 1
+    assert "run `make docs`" in capsys.readouterr().err
+    assert "old" in page.read_text(), "a check writes nothing"
+    assert sync(page, new, check=False, stale="-") == 0 and page.read_text() == new
+    assert sync(page, new, check=True, stale="-") == 0
+    with pytest.raises(ValueError, match=r"page\.md: the markers <!-- y:begin -->"):
+        between(new, "<!-- y:begin -->", "<!-- y:end -->", "", "page.md")
