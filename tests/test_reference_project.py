@@ -152,3 +152,13 @@ def test_stale_diagram_fails_the_check_until_redrawn(tmp_path, shared_env):
     run([str(shared_env), "-m", "diagram"], cwd=infra, env=tool_env())
     run([str(shared_env), "-m", "diagram", "--check"], cwd=infra, env=tool_env())
     assert "eu-west-2d" in (project / "docs" / "architecture.md").read_text()
+
+
+def test_make_reads_the_region_from_the_stack(tmp_path):
+    """The region is written once per stack (infra/Pulumi.<env>.yaml), not in the Makefile."""
+    project = bake(tmp_path, aws_region="eu-west-1")
+    staging = project / "infra" / "Pulumi.staging.yaml"
+    staging.write_text(staging.read_text().replace("aws:region: eu-west-1", "aws:region: us-east-1"))
+    plan = run(["make", "-n", "inspect", "ENV=staging"], cwd=project).stdout
+    assert "--region us-east-1" in plan
+    assert "--region eu-west-1" in run(["make", "-n", "inspect", "ENV=prod"], cwd=project).stdout
