@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import environments
-from environment_profile import TIER_DEFAULTS
 from project_facts.generated import between, sync
 from synth import synthesize
 
@@ -175,7 +174,7 @@ def mermaid(arch: Architecture) -> str:
 
 
 def environment_differences() -> str:
-    """How dev and staging differ from the prod drawing, read from the profiles."""
+    """How the other environments differ from the drawn one, as their stacks load them."""
     rows = [
         ("Availability zones", "az_count"),
         ("NAT gateways", "nat_gateways"),
@@ -184,16 +183,12 @@ def environment_differences() -> str:
         ("WAF", "waf"),
         ("Alarms e-mailed", "alarm_emails"),
     ]
-
-    lines = ["| | dev | staging | prod (drawn) |", "|---|---|---|---|"]
+    profiles = environments.stack_profiles()
+    names = [f"{name} (drawn)" if name == DRAWN_STACK else name for name in profiles]
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for label, field in rows:
-        lines.append(
-            f"| {label} | "
-            + " | ".join(
-                environments.cell(TIER_DEFAULTS[t][field]) for t in ("dev", "staging", "prod")
-            )
-            + " |"
-        )
+        cells = " | ".join(environments.cell(getattr(p, field)) for p in profiles.values())
+        lines.append(f"| {label} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
