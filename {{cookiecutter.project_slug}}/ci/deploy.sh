@@ -53,7 +53,7 @@ require IMAGE COMMIT
 previous="$(stack_output "$env" image)"
 cluster="$(stack_output "$env" cluster_name)"
 service="$(stack_output "$env" service_name)"
-mapfile -t policy < <(policy_args "$env")
+mapfile -t policy < <(policy_args)
 
 migrate() {
     log "Migrating the $env database with $IMAGE"

@@ -77,7 +77,7 @@ stack_config() {
     printf '%s\n' "$copy"
 }
 
-# policy_args ENV: the policy pack runs on every preview and update; it holds each stack
+# policy_args: the policy pack runs on every preview and update; it holds each stack
 # to the tier project.yaml gives it (read from the resources' URNs).
 policy_args() {
     printf '%s\n' --policy-pack "$ROOT/infra/policy"

@@ -23,7 +23,7 @@ if [[ "${2:-}" == "--drift" ]]; then
 fi
 
 config="$(stack_config "$env" "")"
-mapfile -t policy < <(policy_args "$env")
+mapfile -t policy < <(policy_args)
 args=(preview --stack "$(stack "$env")" --cwd "$ROOT/infra" --config-file "$config" "${policy[@]}")
 
 case "${2:-}" in

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,16 +172,9 @@ def _branching(where: str, values: object, environments: dict[str, str]) -> Bran
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m project_facts environments` (one per line) or `tier ENV`."""
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    facts = load()
-    if args == ["environments"]:
-        print("\n".join(facts.names))
-    elif len(args) == 2 and args[0] == "tier":
-        print(facts.tier_of(args[1]))
-    else:
-        print("usage: python -m project_facts environments | tier ENV", file=sys.stderr)
+    """`python -m project_facts environments`: one per line, in promotion order (ci/lib.sh)."""
+    if (sys.argv[1:] if argv is None else argv) != ["environments"]:
+        print("usage: python -m project_facts environments", file=sys.stderr)
         return 2
+    print("\n".join(load().names))
     return 0

@@ -36,13 +36,13 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from aws_constraints import CHECKED_TYPES, resource_findings
-from project_facts import Guarantees as TierRequirements
+from project_facts import Guarantees
 from project_facts import load as load_facts
 
 # What each tier guarantees: one table in project.yaml, shared with the environment
 # profiles and the inspection (project_facts).
 FACTS = load_facts()
-REQUIREMENTS: dict[str, TierRequirements] = FACTS.tiers
+REQUIREMENTS: dict[str, Guarantees] = FACTS.tiers
 TIERS = tuple(REQUIREMENTS)
 STRICTEST_TIER = "prod"
 TIER_CONFIG = PolicyConfigSchema(
@@ -146,8 +146,8 @@ class Violation(NamedTuple):
     message: str
 
 
-ResourceCheck = Callable[[Resource, TierRequirements], Iterable[str]]
-StackCheck = Callable[[list[Resource], TierRequirements], Iterable[Violation]]
+ResourceCheck = Callable[[Resource, Guarantees], Iterable[str]]
+StackCheck = Callable[[list[Resource], Guarantees], Iterable[Violation]]
 
 
 def of_type(resources: Iterable[Resource], *types: str) -> list[Resource]:
@@ -163,7 +163,7 @@ def zone_of(subnet: Resource) -> str | None:
     return subnet.props.get("availabilityZone") or subnet.props.get("availabilityZoneId")
 
 
-def subnets_span_zones(resources: list[Resource], tier: TierRequirements) -> Iterator[Violation]:
+def subnets_span_zones(resources: list[Resource], tier: Guarantees) -> Iterator[Violation]:
     zones = {zone_of(subnet) for subnet in of_type(resources, SUBNET)}
     if zones and len(zones) < tier.min_zones:
         yield Violation(
@@ -173,7 +173,7 @@ def subnets_span_zones(resources: list[Resource], tier: TierRequirements) -> Ite
         )
 
 
-def nat_gateway_per_zone(resources: list[Resource], tier: TierRequirements) -> Iterator[Violation]:
+def nat_gateway_per_zone(resources: list[Resource], tier: Guarantees) -> Iterator[Violation]:
     """Follows each subnet's route table to the NAT gateways it sends traffic out through:
     a subnet using a NAT gateway in another zone loses its way out when that zone fails."""
     if not tier.nat_gateway_per_zone:
@@ -202,36 +202,36 @@ def nat_gateway_per_zone(resources: list[Resource], tier: TierRequirements) -> I
                     )
 
 
-def ecs_service_redundant(service: Resource, tier: TierRequirements) -> Iterator[str]:
+def ecs_service_redundant(service: Resource, tier: Guarantees) -> Iterator[str]:
     tasks = service.props.get("desiredCount") or 0
     if tasks < tier.min_tasks:
         yield f"desiredCount is {tasks:g}; this tier needs at least {tier.min_tasks} tasks"
 
 
-def ecs_circuit_breaker(service: Resource, _: TierRequirements) -> Iterator[str]:
+def ecs_circuit_breaker(service: Resource, _: Guarantees) -> Iterator[str]:
     breaker = service.props.get("deploymentCircuitBreaker") or {}
     if not (breaker.get("enable") and breaker.get("rollback")):
         yield "deploymentCircuitBreaker needs enable and rollback set to true"
 
 
-def rds_multi_az(db: Resource, tier: TierRequirements) -> Iterator[str]:
+def rds_multi_az(db: Resource, tier: Guarantees) -> Iterator[str]:
     if tier.db_multi_az and not db.props.get("multiAz"):
         yield "multiAz is off: no standby to fail over to"
 
 
-def rds_backup_retention(db: Resource, tier: TierRequirements) -> Iterator[str]:
+def rds_backup_retention(db: Resource, tier: Guarantees) -> Iterator[str]:
     days = db.props.get("backupRetentionPeriod") or 0
     if days < tier.min_backup_days:
         yield f"backupRetentionPeriod is {days:g} days; this tier needs {tier.min_backup_days}"
 
 
-def rds_deletion_protection(db: Resource, tier: TierRequirements) -> Iterator[str]:
+def rds_deletion_protection(db: Resource, tier: Guarantees) -> Iterator[str]:
     if tier.db_deletion_protection and not db.props.get("deletionProtection"):
         yield "deletionProtection is off"
 
 
 # --- security --------------------------------------------------------------------------
-def cognito_mfa(pool: Resource, tier: TierRequirements) -> Iterator[str]:
+def cognito_mfa(pool: Resource, tier: Guarantees) -> Iterator[str]:
     mode = pool.props.get("mfaConfiguration") or "OFF"
     if tier.mfa_required and mode != "ON":
         yield f"mfaConfiguration is {mode}; this tier needs ON (an authenticator app code)"
@@ -240,17 +240,17 @@ def cognito_mfa(pool: Resource, tier: TierRequirements) -> Iterator[str]:
         yield f"mfaConfiguration is {mode} but softwareTokenMfaConfiguration is not enabled"
 
 
-def rds_storage_encrypted(db: Resource, _: TierRequirements) -> Iterator[str]:
+def rds_storage_encrypted(db: Resource, _: Guarantees) -> Iterator[str]:
     if not db.props.get("storageEncrypted"):
         yield "storageEncrypted is off"
 
 
-def rds_not_public(db: Resource, _: TierRequirements) -> Iterator[str]:
+def rds_not_public(db: Resource, _: Guarantees) -> Iterator[str]:
     if db.props.get("publiclyAccessible"):
         yield "publiclyAccessible is on"
 
 
-def s3_public_access_blocked(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def s3_public_access_blocked(resources: list[Resource], _: Guarantees) -> Iterator[Violation]:
     settings = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     for bucket in of_type(resources, *BUCKETS):
         blocks = depending_on(resources, bucket, PUBLIC_ACCESS_BLOCK)
@@ -262,7 +262,7 @@ def s3_public_access_blocked(resources: list[Resource], _: TierRequirements) -> 
                 yield Violation(block.urn, f"{', '.join(off)} must be true")
 
 
-def s3_encryption_configured(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def s3_encryption_configured(resources: list[Resource], _: Guarantees) -> Iterator[Violation]:
     for bucket in of_type(resources, *BUCKETS):
         configs = depending_on(resources, bucket, *BUCKET_ENCRYPTION)
         if not (configs or bucket.props.get("serverSideEncryptionConfiguration")):
@@ -327,7 +327,7 @@ def ingress_of(resource: Resource) -> list[Ingress]:
     return []
 
 
-def no_admin_ports_from_internet(resource: Resource, _: TierRequirements) -> Iterator[str]:
+def no_admin_ports_from_internet(resource: Resource, _: Guarantees) -> Iterator[str]:
     """Web ports (80, 443) may face the internet; shells, databases and "everything" not."""
     for rule in ingress_of(resource):
         if not rule.from_internet:
@@ -358,7 +358,7 @@ def internet_facing(lb: Resource) -> bool:
     return not lb.props.get("internal")
 
 
-def alb_https_only(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def alb_https_only(resources: list[Resource], _: Guarantees) -> Iterator[Violation]:
     """No plain HTTP reaches the app from the internet. An internet-facing ALB (the custom
     domain shape) serves HTTPS with TLS 1.2 or later, and plain HTTP may only redirect to
     HTTPS: no HTTP listener, or listener rule, forwards to the app. An internal ALB has no
@@ -392,7 +392,7 @@ def alb_https_only(resources: list[Resource], _: TierRequirements) -> Iterator[V
             yield Violation(lb.urn, "internet-facing with no HTTPS listener")
 
 
-def cloudfront_no_plain_http(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def cloudfront_no_plain_http(resources: list[Resource], _: Guarantees) -> Iterator[Violation]:
     """CloudFront speaks HTTPS on both public legs: viewers are sent to HTTPS in every
     cache behaviour, and a custom origin (reached across the internet) only over HTTPS. A
     VPC origin (an internal load balancer or instance, reached inside AWS's network) and
@@ -420,9 +420,7 @@ def cloudfront_no_plain_http(resources: list[Resource], _: TierRequirements) -> 
                 )
 
 
-def waf_protects_load_balancer(
-    resources: list[Resource], tier: TierRequirements
-) -> Iterator[Violation]:
+def waf_protects_load_balancer(resources: list[Resource], tier: Guarantees) -> Iterator[Violation]:
     if not tier.waf:
         return
     for lb in of_type(resources, *LOAD_BALANCERS):
@@ -437,7 +435,7 @@ def waf_protects_load_balancer(
 
 
 # --- operability -----------------------------------------------------------------------
-def log_retention_set(group: Resource, _: TierRequirements) -> Iterator[str]:
+def log_retention_set(group: Resource, _: Guarantees) -> Iterator[str]:
     if not group.props.get("retentionInDays"):
         yield "retentionInDays is not set: logs are kept, and billed, forever"
 
@@ -449,7 +447,7 @@ def default_tags(provider: Resource) -> Mapping[str, Any]:
     return tags.get("tags") or {}
 
 
-def required_tags(resources: list[Resource], _: TierRequirements) -> Iterator[Violation]:
+def required_tags(resources: list[Resource], _: Guarantees) -> Iterator[Violation]:
     """The tags come from the AWS provider's defaultTags (one place, every resource), so
     check the provider of every taggable resource, and that no resource overrides them."""
     taggable = of_type(resources, *TAGGABLE_TYPES)
@@ -494,7 +492,7 @@ def known_values(value: Any) -> Any:
     return value
 
 
-def aws_api_constraints(resource: Resource, _: TierRequirements) -> Iterator[str]:
+def aws_api_constraints(resource: Resource, _: Guarantees) -> Iterator[str]:
     """Names, descriptions, tags and settings against the patterns, lengths, ranges and
     allowed values AWS publishes for its API (aws_constraints.py, botocore's models)."""
     for finding in resource_findings(resource.type, known_values(resource.props)):
@@ -509,7 +507,7 @@ def stack_of(urn: str | None) -> str | None:
     return None
 
 
-def tier_of(config: Mapping[str, Any] | None, urn: str | None = None) -> TierRequirements:
+def tier_of(config: Mapping[str, Any] | None, urn: str | None = None) -> Guarantees:
     """The requirements of the tier project.yaml gives the resource's stack (the pack's
     config may name a tier instead, as the tests do). A stack project.yaml does not know
     is held to prod's: a forgotten environment fails loudly instead of getting off lightly."""
@@ -526,7 +524,7 @@ class Rule:
     tiered: bool = False
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
 
-    def violations(self, resources: list[Resource], tier: TierRequirements) -> list[Violation]:
+    def violations(self, resources: list[Resource], tier: Guarantees) -> list[Violation]:
         if not self.resource_types:
             return list(self.check(resources, tier))
         return [

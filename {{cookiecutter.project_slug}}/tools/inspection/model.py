@@ -42,7 +42,6 @@ class CheckMeta:
 
     id: str
     title: str  # what is true when the check passes
-    pillar: str  # one of PILLARS: the module under checks/ that holds the check
     severity: Severity
     risk: str
     remediation: str
@@ -51,6 +50,8 @@ class CheckMeta:
     # The policy-pack rule (infra/policy/rules.py) that holds the infrastructure code to the
     # same guarantee before deploy; this check verifies it on what was actually deployed.
     policy_rule: str | None = None
+    # One of PILLARS: set by the module under checks/ that registers the check.
+    pillar: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A check is a pure function over the inventory (inventory.py) and the tier's thre
 (model.Thresholds), yielding one Result per resource it looked at, and its metadata
 (model.CheckMeta) written as a literal just above it:
 
-    @check(CheckMeta(id="rds_multi_az", title=..., pillar="reliability", ...))
+    @check(CheckMeta(id="rds_multi_az", title=..., severity=..., ...))
     def rds_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
         for db in inventory["rds"]["instances"]:
             yield Result(Status.PASS if db["multi_az"] else Status.FAIL, db["id"], ...)
@@ -14,6 +14,7 @@ A check that yields nothing is reported SKIPPED ("no resources of this kind in s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
@@ -32,16 +33,13 @@ class Check(NamedTuple):
 
 
 def registry(pillar: str) -> tuple[list[Check], Callable[[CheckMeta], Callable]]:
-    """A pillar module's list of checks, and the `check` decorator that adds to it (and
-    refuses a check filed under another pillar)."""
+    """A pillar module's list of checks, and the `check` decorator that adds to it: a
+    check's pillar is the module it is written in."""
     checks: list[Check] = []
 
     def check(meta: CheckMeta) -> Callable[[CheckFunction], CheckFunction]:
-        if meta.pillar != pillar:
-            raise ValueError(f"{meta.id} is a {meta.pillar} check, filed under {pillar}")
-
         def register(function: CheckFunction) -> CheckFunction:
-            checks.append(Check(meta, function))
+            checks.append(Check(dataclasses.replace(meta, pillar=pillar), function))
             return function
 
         return register

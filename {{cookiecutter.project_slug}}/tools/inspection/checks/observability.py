@@ -26,7 +26,6 @@ CORE_ALARMS = {
     CheckMeta(
         id="vpc_flow_logs",
         title="VPC flow logs record all traffic",
-        pillar="observability",
         severity=Severity.MEDIUM,
         risk="No record of who talked to what during an incident.",
         remediation="Enable flow logs (ALL) to CloudWatch Logs.",
@@ -49,7 +48,6 @@ def vpc_flow_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
     CheckMeta(
         id="alb_access_logs",
         title="Load balancer access logs on",
-        pillar="observability",
         severity=Severity.MEDIUM,
         risk="No per-request record to investigate errors or attacks.",
         remediation="Enable access logs to a private bucket.",
@@ -72,7 +70,6 @@ def alb_access_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Re
     CheckMeta(
         id="ecs_container_insights",
         title="Container Insights on the cluster",
-        pillar="observability",
         severity=Severity.LOW,
         risk="No per-task CPU, memory and network metrics to diagnose with.",
         remediation="Enable containerInsights on the cluster.",
@@ -95,7 +92,6 @@ def ecs_container_insights(inventory: Inventory, thresholds: Thresholds) -> Iter
     CheckMeta(
         id="ecs_logging",
         title="Every container sends its logs to CloudWatch",
-        pillar="observability",
         severity=Severity.HIGH,
         risk="A failing task leaves no trace to diagnose.",
         remediation="Give each container the awslogs log driver.",
@@ -119,7 +115,6 @@ def ecs_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
     CheckMeta(
         id="logs_retention",
         title="Log groups keep logs for a set time",
-        pillar="observability",
         severity=Severity.MEDIUM,
         risk="Logs kept forever cost money; logs kept too briefly cannot explain an incident.",
         remediation="Set retention (logRetentionDays) on the log group.",
@@ -144,7 +139,6 @@ def logs_retention(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="rds_monitoring",
         title="Database monitoring beyond the basics",
-        pillar="observability",
         severity=Severity.LOW,
         risk="Slow queries and OS pressure are hard to diagnose without it.",
         remediation="Enable enhanced monitoring or Performance Insights (dbMonitoringInterval).",
@@ -174,7 +168,6 @@ def rds_monitoring(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="alarms_core_metrics",
         title="Alarms with actions on the core metrics",
-        pillar="observability",
         severity=Severity.HIGH,
         risk="Errors, saturation or a full disk go unnoticed until users complain.",
         remediation="Create alarms (with an SNS action) on 5xx, unhealthy hosts, latency, CPU, memory, storage, connections.",
@@ -222,7 +215,6 @@ def alarms_core_metrics(inventory: Inventory, thresholds: Thresholds) -> Iterato
     CheckMeta(
         id="waf_logging",
         title="The web ACL logs what it sees",
-        pillar="observability",
         severity=Severity.LOW,
         risk="Blocked attacks leave no record.",
         remediation="Send WAF logs to an aws-waf-logs-* log group.",

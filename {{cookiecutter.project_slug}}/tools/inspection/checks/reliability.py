@@ -17,7 +17,6 @@ CHECKS, check = registry("reliability")
     CheckMeta(
         id="vpc_multi_az_subnets",
         title="Public and private subnets in several zones",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="A zone outage takes the whole service down.",
         remediation="Add public and private subnets in at least two availability zones (azCount).",
@@ -49,7 +48,6 @@ def vpc_multi_az_subnets(inventory: Inventory, thresholds: Thresholds) -> Iterat
     CheckMeta(
         id="vpc_nat_per_az",
         title="Each zone leaves through its own NAT gateway",
-        pillar="reliability",
         severity=Severity.MEDIUM,
         risk="If the zone holding a shared NAT gateway fails, tasks in other zones lose outbound access.",
         remediation="Use natGateways: per_az in prod.",
@@ -82,7 +80,6 @@ def vpc_nat_per_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="alb_multi_az",
         title="Load balancer spans several zones",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="A single-zone load balancer is a single point of failure.",
         remediation="Attach public subnets in at least two zones.",
@@ -104,7 +101,6 @@ def alb_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
     CheckMeta(
         id="alb_targets_healthy",
         title="Every target group has healthy targets in each zone",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="Unhealthy or missing targets mean failed requests or no spare capacity.",
         remediation="Check the tasks' logs and /readyz; fix, or roll back the deployment.",
@@ -134,7 +130,6 @@ def alb_targets_healthy(inventory: Inventory, thresholds: Thresholds) -> Iterato
     CheckMeta(
         id="alb_deletion_protection",
         title="Load balancer deletion protection",
-        pillar="reliability",
         severity=Severity.MEDIUM,
         risk="A mistaken delete takes prod offline.",
         remediation="Set albDeletionProtection: true for prod.",
@@ -160,7 +155,6 @@ def alb_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Ite
     CheckMeta(
         id="ecs_service_min_tasks",
         title="Service runs its minimum number of tasks",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="Too few tasks: one failure is an outage.",
         remediation="Raise minTasks; check why tasks stop (events, logs).",
@@ -193,7 +187,6 @@ def ecs_service_min_tasks(inventory: Inventory, thresholds: Thresholds) -> Itera
     CheckMeta(
         id="ecs_service_multi_az",
         title="Tasks are spread across zones",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="Tasks in one zone all fail with it.",
         remediation="Give the service private subnets in several zones.",
@@ -224,7 +217,6 @@ def ecs_service_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterat
     CheckMeta(
         id="ecs_service_circuit_breaker",
         title="Deployment circuit breaker with rollback",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="A broken release keeps replacing healthy tasks until someone notices.",
         remediation="Enable the deployment circuit breaker with rollback.",
@@ -249,7 +241,6 @@ def ecs_service_circuit_breaker(inventory: Inventory, thresholds: Thresholds) ->
     CheckMeta(
         id="ecs_service_autoscaling",
         title="Service autoscales from its minimum",
-        pillar="reliability",
         severity=Severity.MEDIUM,
         risk="No headroom for load peaks, or scaling below the safe minimum.",
         remediation="Register a scalable target (min >= minTasks, max > min) with a target-tracking policy.",
@@ -280,7 +271,6 @@ def ecs_service_autoscaling(inventory: Inventory, thresholds: Thresholds) -> Ite
     CheckMeta(
         id="rds_multi_az",
         title="Database has a standby in another zone",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="A zone or instance failure stops the database until it is rebuilt.",
         remediation="Set dbMultiAz: true (staging, prod).",
@@ -306,7 +296,6 @@ def rds_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
     CheckMeta(
         id="rds_backups",
         title="Automated backups kept long enough",
-        pillar="reliability",
         severity=Severity.HIGH,
         risk="Data lost beyond the retention window cannot be recovered.",
         remediation="Raise dbBackupRetentionDays.",
@@ -330,7 +319,6 @@ def rds_backups(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
     CheckMeta(
         id="rds_deletion_protection",
         title="Database deletion protection",
-        pillar="reliability",
         severity=Severity.MEDIUM,
         risk="A mistaken delete drops the data.",
         remediation="Set dbDeletionProtection: true.",
@@ -353,7 +341,6 @@ def rds_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Ite
     CheckMeta(
         id="rds_subnet_group_multi_az",
         title="Database subnet group spans zones",
-        pillar="reliability",
         severity=Severity.LOW,
         risk="A failover has nowhere to go.",
         remediation="Use isolated subnets in several zones.",

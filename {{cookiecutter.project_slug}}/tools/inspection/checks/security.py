@@ -28,7 +28,6 @@ def _opens(rule: SecurityGroupRule, ports: tuple[int, ...]) -> bool:
     CheckMeta(
         id="sg_no_public_admin_ports",
         title="No admin or database port open to the internet",
-        pillar="security",
         severity=Severity.CRITICAL,
         risk="Anyone on the internet can try to log in to shells or databases.",
         remediation="Remove the 0.0.0.0/0 rule; reach admin ports through SSM or a VPN.",
@@ -60,7 +59,6 @@ def sg_no_public_admin_ports(inventory: Inventory, thresholds: Thresholds) -> It
     CheckMeta(
         id="sg_default_closed",
         title="Default security groups have no rules",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="Anything launched without a group gets the default one, and its rules.",
         remediation="Manage the default group with no rules (DefaultSecurityGroup).",
@@ -83,7 +81,6 @@ def sg_default_closed(inventory: Inventory, thresholds: Thresholds) -> Iterator[
     CheckMeta(
         id="alb_https_only",
         title="No plain HTTP from the internet reaches the app",
-        pillar="security",
         severity=Severity.HIGH,
         risk="Plain HTTP on a public network exposes users' data and sessions.",
         remediation="Internet-facing: add an HTTPS listener and make HTTP only redirect to it. Without a domain: "
@@ -133,7 +130,6 @@ def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="cloudfront_no_plain_http",
         title="CloudFront uses HTTPS to viewers and to origins across the internet",
-        pillar="security",
         severity=Severity.HIGH,
         risk="A distribution that lets viewers use HTTP, or reaches a public origin over HTTP, exposes users' data "
         "on the internet behind an HTTPS address.",
@@ -184,7 +180,6 @@ def cloudfront_no_plain_http(inventory: Inventory, thresholds: Thresholds) -> It
     CheckMeta(
         id="alb_tls_policy",
         title="HTTPS listeners refuse TLS below 1.2",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="Old TLS versions have known weaknesses.",
         remediation="Use ELBSecurityPolicy-TLS13-1-2-2021-06.",
@@ -222,7 +217,6 @@ def alb_tls_policy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="rds_encrypted",
         title="Database storage encrypted",
-        pillar="security",
         severity=Severity.HIGH,
         risk="Disks, snapshots and backups readable if they leak.",
         remediation="Create the database with storage encryption (KMS).",
@@ -239,7 +233,6 @@ def rds_encrypted(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
     CheckMeta(
         id="rds_not_public",
         title="Database not publicly accessible",
-        pillar="security",
         severity=Severity.CRITICAL,
         risk="The database answers on the internet.",
         remediation="Set publicly_accessible false; keep it in isolated subnets.",
@@ -262,7 +255,6 @@ def rds_not_public(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
     CheckMeta(
         id="ecs_service_no_public_ip",
         title="Tasks have no public IP",
-        pillar="security",
         severity=Severity.HIGH,
         risk="Tasks reachable from the internet, around the load balancer and WAF.",
         remediation="Run tasks in private subnets with assignPublicIp DISABLED.",
@@ -284,7 +276,6 @@ def ecs_service_no_public_ip(inventory: Inventory, thresholds: Thresholds) -> It
     CheckMeta(
         id="ecs_no_plaintext_secrets",
         title="Secrets reach tasks from Secrets Manager, not plain variables",
-        pillar="security",
         severity=Severity.HIGH,
         risk="Plain environment values are visible to anyone who can read the task definition.",
         remediation="Move the value to Secrets Manager and reference it under `secrets`.",
@@ -312,7 +303,6 @@ def ecs_no_plaintext_secrets(inventory: Inventory, thresholds: Thresholds) -> It
     CheckMeta(
         id="ecr_scan_on_push",
         title="Images are scanned when pushed",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="Known vulnerabilities in the image go unnoticed.",
         remediation="Enable scan on push on the repository.",
@@ -335,7 +325,6 @@ def ecr_scan_on_push(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
     CheckMeta(
         id="alb_waf_attached",
         title="A web application firewall protects the load balancer",
-        pillar="security",
         severity=Severity.HIGH,
         risk="Common web attacks reach the app unfiltered.",
         remediation="Associate a WAF web ACL with AWS managed rules (waf: true).",
@@ -362,7 +351,6 @@ def alb_waf_attached(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
     CheckMeta(
         id="s3_public_access_blocked",
         title="Buckets block public access",
-        pillar="security",
         severity=Severity.CRITICAL,
         risk="A policy or ACL mistake publishes the bucket's contents.",
         remediation="Turn on all four public access block settings.",
@@ -388,7 +376,6 @@ def s3_public_access_blocked(inventory: Inventory, thresholds: Thresholds) -> It
     CheckMeta(
         id="s3_encryption",
         title="Buckets encrypt objects at rest",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="Objects readable from the storage layer if it leaks.",
         remediation="Set default encryption (SSE-S3 or KMS).",
@@ -412,7 +399,6 @@ def s3_encryption(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
     CheckMeta(
         id="s3_tls_only",
         title="Buckets refuse plain HTTP",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="Requests without TLS can be read or changed on the way.",
         remediation="Add a Deny statement for aws:SecureTransport false.",
@@ -435,7 +421,6 @@ def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
     CheckMeta(
         id="iam_workload_roles_least_privilege",
         title="Task roles are not administrators",
-        pillar="security",
         severity=Severity.CRITICAL,
         risk="A compromised task could do anything in the account.",
         remediation="Grant only the actions the task needs, on its own resources.",
@@ -471,7 +456,6 @@ def iam_workload_roles_least_privilege(
     CheckMeta(
         id="kms_rotation",
         title="Customer keys rotate",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="A key in use for years widens what one leak exposes.",
         remediation="Enable automatic key rotation.",
@@ -493,7 +477,6 @@ def kms_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
     CheckMeta(
         id="secrets_rotation",
         title="The database secret rotates",
-        pillar="security",
         severity=Severity.MEDIUM,
         risk="A leaked password stays valid indefinitely.",
         remediation="Keep RDS-managed rotation on (every 7 days by default).",
