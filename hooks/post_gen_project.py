@@ -66,6 +66,16 @@ def load_project_module(project: Path, name: str):
     return module
 
 
+def write_pipelines(project: Path) -> None:
+    """Write the pipeline files' parts that follow project.yaml (the environments' deploy
+    jobs, the delivery branches): the project's own generator, which `make docs` runs."""
+    if str(project / "facts") not in sys.path:
+        sys.path.insert(0, str(project / "facts"))
+    from project_facts import pipelines
+
+    pipelines.update(project)
+
+
 def record_template_paragraphs(project: Path) -> None:
     """Fingerprint every paragraph the template wrote (examples, guidance, README), so
     `make ready` can tell the apprentice's words from ours, whatever they delete later."""
@@ -79,7 +89,7 @@ def record_template_paragraphs(project: Path) -> None:
 
 
 def write_plan(project: Path) -> str | None:
-    """Date the 13-week plan in the brief; a warning when `holidays` is not installed
+    """Date the plan in the brief; a warning when `holidays` is not installed
     (plain cookiecutter without it): `make setup` dates it then."""
     try:
         plan = load_project_module(project, "plan")
@@ -188,6 +198,7 @@ def main() -> int:
         remove_gitlab_files(project)
     else:
         use_gitlab_layout(project)
+    write_pipelines(project)
     record_template_paragraphs(project)
     for warning in (write_plan(project), record_answers_for_updates(project, answers)):
         if warning:

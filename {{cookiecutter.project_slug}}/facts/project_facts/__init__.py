@@ -172,9 +172,20 @@ def _branching(where: str, values: object, environments: dict[str, str]) -> Bran
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m project_facts environments`: one per line, in promotion order (ci/lib.sh)."""
-    if (sys.argv[1:] if argv is None else argv) != ["environments"]:
-        print("usage: python -m project_facts environments", file=sys.stderr)
-        return 2
-    print("\n".join(load().names))
-    return 0
+    """`python -m project_facts environments`: one per line, in promotion order (ci/lib.sh).
+    `python -m project_facts pipelines [--check]`: write (check) the pipeline files' parts
+    that follow this file (make docs, make docs-check)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if args == ["environments"]:
+            print("\n".join(load().names))
+            return 0
+        if args in (["pipelines"], ["pipelines", "--check"]):
+            from project_facts import pipelines
+
+            return pipelines.update(check="--check" in args)
+    except FactsError as error:
+        print(f"project.yaml: {error}", file=sys.stderr)
+        return 1
+    print("usage: python -m project_facts environments | pipelines [--check]", file=sys.stderr)
+    return 2
