@@ -1,7 +1,8 @@
 """One environment of the service: the components wired together from a profile.
 
 Data flows one way: network -> edge (load balancer) -> database -> identity (sign-in) ->
-service -> monitoring.
+service -> observability. Each component's logical name is its own name, and its resources'
+names start with it (service-cluster, observability-alerts, ...).
 __main__.py calls build() for the real CLI; synth.py calls the same build() under mocks.
 """
 
@@ -52,6 +53,15 @@ def require_image_to_deploy(image: str | None, preview: bool) -> None:
             "`make deploy ENV=<env> IMAGE=<image_repository>@sha256:<digest>` "
             "(image_repository is an output of infra/bootstrap)."
         )
+
+
+def renamed_from(
+    old_name: str, opts: pulumi.ResourceOptions | None = None
+) -> pulumi.ResourceOptions:
+    """`opts` plus an alias to the resource's former name: Pulumi renames the resource in the
+    state, and its children whose names start with the component's, instead of replacing them."""
+    alias = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old_name)])
+    return pulumi.ResourceOptions.merge(opts, alias)
 
 
 def build(
@@ -139,8 +149,11 @@ def build(
         ),
         opts,
     )
+    # Named "app" and "monitoring" until they took their components' names: the aliases keep
+    # the resources of stacks deployed before (the database's rule for the tasks too), which
+    # Pulumi would otherwise delete and recreate.
     service = Service(
-        "app",
+        "service",
         ServiceArgs(
             environment=environment,
             tier=profile.tier,
@@ -170,11 +183,11 @@ def build(
             metrics_namespace=project,
             service_label=project,
         ),
-        opts,
+        renamed_from("app", opts),
     )
-    database.allow_from("app", service.security_group.id)
-    monitoring = Observability(
-        "monitoring",
+    database.allow_from("service", service.security_group.id, renamed_from("database-from-app"))
+    observability = Observability(
+        "observability",
         ObservabilityArgs(
             environment=environment,
             alert_email=profile.alert_email if profile.alarm_emails else None,
@@ -187,7 +200,7 @@ def build(
             metrics_namespace=project,
             service_label=project,
         ),
-        opts,
+        renamed_from("monitoring", opts),
     )
     outputs: dict[str, pulumi.Input] = {
         "url": edge.url,
@@ -197,7 +210,7 @@ def build(
         "task_family": service.task_definition.family,
         "image": image,
         "database_address": database.instance.address,
-        "alert_topic_arn": monitoring.topic.arn,
+        "alert_topic_arn": observability.topic.arn,
         # Sign-in: the app's OIDC settings, and the pool to invite users to.
         "oidc_issuer": identity.issuer,
         "oidc_client_id": identity.client_id,

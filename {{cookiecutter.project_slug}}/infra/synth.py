@@ -2,9 +2,9 @@
 
 Runs the real program (stack.build, the same code `pulumi up` runs) for one stack with
 the stack's own Pulumi.<stack>.yaml, under Pulumi's mocks instead of AWS, and records
-every resource (type, logical name, inputs, parent and dependencies) and the stack's
-outputs. Tests, policy rules, the architecture diagram and the environment docs all read
-this one model.
+every resource (type, logical name, former names, inputs, parent and dependencies) and
+the stack's outputs. Tests, policy rules, the architecture diagram and the environment
+docs all read this one model.
 
     python -m synth prod                      # JSON on stdout
     python -m synth prod --output build/synth/prod.json
@@ -156,6 +156,8 @@ class RecordingMonitor(mocks.MockMonitor):
                     "dependencies": sorted(set(request.dependencies)),
                     # "<provider urn>::<provider id>" -> the provider's URN
                     "provider": request.provider.rsplit("::", 1)[0] if request.provider else None,
+                    # Former names: a stack deployed under one keeps the resource.
+                    "aliases": sorted(a.spec.name for a in request.aliases if a.spec.name),
                 }
             )
         return response

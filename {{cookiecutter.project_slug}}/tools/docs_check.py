@@ -6,7 +6,8 @@ project; `make ready` is the stricter check before submission (tools/ready.py).
 Checks: writing sections pair up, are declared in docs/reference/ksb-st0825.yaml, appear
 once and carry the YAML's limits; no section is over its maximum; the KSB maps list every
 KSB once with its title; every relative link resolves; generated blocks are current (plan,
-inspection checks page; the diagram is checked by `python -m diagram --check`).
+the EPA's numbers in docs/evidence.md, inspection checks page; the diagram is checked by
+`python -m diagram --check`).
 Exit 0 when all is well, 1 with one line per problem.
 """
 
@@ -81,6 +82,14 @@ def generated_problems(root: Path = writing.ROOT) -> list[str]:
         text = (root / plan.BRIEF).read_text(encoding="utf-8")
         if plan.updated(text, root) != text:
             problems.append(f"{plan.BRIEF}: the dated plan is out of date: run `make docs`")
+    except (OSError, ValueError) as error:
+        problems.append(str(error))
+    try:
+        text = (root / writing.EVIDENCE).read_text(encoding="utf-8")
+        if writing.updated_evidence(text, writing.load_reference(root)) != text:
+            problems.append(
+                f"{writing.EVIDENCE}: the EPA's numbers are out of date: run `make docs`"
+            )
     except (OSError, ValueError) as error:
         problems.append(str(error))
     if root == writing.ROOT and catalogue.main(["--check"]) != 0:

@@ -47,11 +47,12 @@ from urllib.parse import quote, unquote
 
 import markdown
 
+from project_facts import FactsError
+from project_facts import load as load_facts
 from tools import contribution, prose
 from tools.contribution import git
 
 ROOT = Path(__file__).resolve().parents[1]
-STACKS = ("dev", "staging", "prod")
 EXCLUDED = ("docs/examples",)  # worked examples are never submitted
 MAX_SHOWN = 25  # unfinished items on a draft's front page
 GRAPHVIZ_MISSING = (
@@ -129,8 +130,16 @@ def test_reports(pack: Pack) -> None:
         pack.root, "The infrastructure's tests")  # fmt: skip
 
 
+def stacks(root: Path) -> tuple[str, ...]:
+    """The environments of the project's project.yaml, in promotion order: one stack each."""
+    try:
+        return load_facts(root / "project.yaml").names
+    except FactsError as error:
+        raise PackError(f"project.yaml: {error}") from error
+
+
 def models(pack: Pack) -> None:
-    for stack in STACKS:
+    for stack in stacks(pack.root):
         output = pack.top / "models" / f"{stack}.json"
         output.parent.mkdir(parents=True, exist_ok=True)
         run(pack, [sys.executable, "-m", "synth", stack, "--output", str(output)],

@@ -1,11 +1,12 @@
-"""The dated 13-week plan in docs/project-brief.md: weeks, bank holidays and the deadline
+"""The dated plan in docs/project-brief.md: weeks, bank holidays and the deadline
 from the gateway date in the brief, steps from the apprentice.
 
     python -m tools.plan            # write the plan table (your steps are kept)
     python -m tools.plan --check    # exit 1 if the dates are out of date
 
-The weeks count from the latest sign-off (gateway + 2 weeks); the deadline is the last
-working day of week 13 (not a weekend or a bank holiday).
+The weeks count from the latest sign-off (gateway + `sign_off_weeks_after_gateway`); the
+deadline is the last working day (not a weekend or a bank holiday) of the last week
+(`submit_weeks_after_sign_off`): both from the `timeline:` of the reference YAML.
 Change the `| Gateway | ... |` row of the brief and run `make docs` to re-date the plan.
 Imports only PyYAML and `holidays`: the template's generation hook runs it too.
 """

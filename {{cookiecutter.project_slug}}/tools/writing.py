@@ -9,7 +9,13 @@ A writing section is the passage between
 
 It starts with guidance only (HTML comments) and the apprentice writes the rest. The numbers
 in a begin marker are copied from the YAML by `make docs` for the reader; the YAML is the
-source. This module only reads: docs_check, ready and evidence decide what to make of it.
+source. So is the table of the EPA's numbers in docs/evidence.md (word limits, weeks, the
+assessment's length), which `make docs` writes between
+
+    <!-- epa-numbers:begin --> ... <!-- epa-numbers:end -->
+
+so that the README and the guidance need not repeat a number. Besides writing those two,
+this module only reads: docs_check, ready and evidence decide what to make of it.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from pathlib import Path
 
 import yaml
 
+from project_facts.generated import between, sync
 from tools import prose
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path("docs/reference/ksb-st0825.yaml")
+EVIDENCE = Path("docs/evidence.md")
+NUMBERS_BEGIN, NUMBERS_END = "<!-- epa-numbers:begin -->", "<!-- epa-numbers:end -->"
 BEGIN = re.compile(r"<!--\s*write:begin\s+(?P<id>[^\s>]+)(?P<attrs>[^>]*?)\s*-->")
 END = re.compile(r"<!--\s*write:end\s+(?P<id>[^\s>]+)\s*-->")
 
@@ -175,11 +184,68 @@ def write_markers(root: Path = ROOT) -> list[Path]:
     return changed
 
 
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" + ("" if number == 1 else "s")
+
+
+def epa_numbers(reference: dict) -> str:
+    """The table of the EPA's numbers for docs/evidence.md, markers included."""
+    t = reference["timeline"]
+    rows = [
+        (f"`{limits.id}` in {Path(doc.pattern).name}", f"at most {_count(limits.max, 'word')}")
+        for doc in documents(reference)
+        for limits in doc.sections
+        if limits.max is not None
+    ]
+    rows += [
+        (
+            "Title and summary signed off",
+            f"within {_count(t['sign_off_weeks_after_gateway'], 'week')} of gateway",
+        ),
+        (
+            "The project",
+            f"{_count(t['submit_weeks_after_sign_off'], 'week')} from sign-off to submission, "
+            f"{_count(t['project_days_per_week'], 'project day')} a week",
+        ),
+        ("Practical assessment", f"at most {_count(t['practical_assessment_max_hours'], 'hour')}"),
+        (
+            "Professional discussion",
+            f"{_count(t['professional_discussion_minutes'], 'minute')}, at least "
+            f"{_count(t['professional_discussion_min_questions'], 'question')}",
+        ),
+    ]
+    return "\n".join(
+        [
+            NUMBERS_BEGIN,
+            f"<!-- Written by `make docs` from {REFERENCE.as_posix()}: change the numbers there. -->",
+            "",
+            "| | |",
+            "|---|---|",
+            *(f"| {what} | {value} |" for what, value in rows),
+            NUMBERS_END,
+        ]
+    )
+
+
+def updated_evidence(text: str, reference: dict) -> str:
+    """docs/evidence.md's text with the table of the EPA's numbers current."""
+    return between(text, NUMBERS_BEGIN, NUMBERS_END, epa_numbers(reference), EVIDENCE.as_posix())
+
+
+def write_numbers(root: Path = ROOT, *, check: bool = False) -> int:
+    """Write (or with `check`, only check) the EPA's numbers in docs/evidence.md: 0 when
+    current or written, 1 when stale under `check`."""
+    new = updated_evidence((root / EVIDENCE).read_text(encoding="utf-8"), load_reference(root))
+    stale = f"{EVIDENCE.as_posix()}: the EPA's numbers are out of date: run `make docs`"
+    return sync(root / EVIDENCE, new, check=check, stale=stale)
+
+
 def main() -> int:
-    """`make docs`: copy the YAML's limits into the section markers."""
+    """`make docs`: copy the YAML's limits into the section markers, and its numbers into
+    docs/evidence.md."""
     for path in write_markers():
         print(f"{path}: section limits updated")
-    return 0
+    return write_numbers()
 
 
 if __name__ == "__main__":

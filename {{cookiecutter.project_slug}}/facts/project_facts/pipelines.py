@@ -25,6 +25,7 @@ from project_facts.generated import between, sync
 ROOT = DEFAULT_PATH.parent
 GITHUB = Path(".github/workflows")
 GITLAB = Path(".gitlab-ci.yml")
+ROUTES_DOC = Path("docs/reference/pipelines.md")
 RELEASE_AFTER = "prod"  # the tier whose deploy publishes a release
 
 
@@ -284,6 +285,30 @@ def gitlab_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
     }
 
 
+# --- The reference page -------------------------------------------------------------------
+
+
+def routes_table(facts: Facts) -> tuple[str, str, str]:
+    """docs/reference/pipelines.md: each environment, where its deploys come from and how."""
+    last = releasing(facts).environment
+    rows = ["| Environment (tier) | Deployed from | What it deploys |", "|---|---|---|"]
+    for d in deploys(facts):
+        if d.promote_from:
+            what = f"the image {d.promote_from} runs, by digest (no build)"
+        elif d.after:
+            what = f"the image the push built, once {d.after} has it"
+        else:
+            what = "the image the push built"
+        if d.tier == "prod":
+            what = f"after an approval, {what}"
+        if d.environment == last:
+            what += "; then a release"
+        branches = ", ".join(f"`{b}`" for b in d.branches)
+        rows.append(f"| {d.environment} ({d.tier}) | {branches} | {what} |")
+    begin, end = "<!-- pipeline:begin routes -->", "<!-- pipeline:end routes -->"
+    return begin, end, "\n".join([begin, *rows, end])
+
+
 # --- Writing and checking -----------------------------------------------------------------
 
 
@@ -324,5 +349,11 @@ def update(root: Path = ROOT, *, check: bool = False, facts: Facts | None = None
         path = root / relative
         new = render(path.read_text(encoding="utf-8"), blocks, str(relative))
         stale = f"{relative} does not follow project.yaml: run `make docs`"
+        status |= sync(path, new, check=check, stale=stale)
+    if (root / ROUTES_DOC).is_file():
+        path = root / ROUTES_DOC
+        begin, end, table = routes_table(facts)
+        new = between(path.read_text(encoding="utf-8"), begin, end, table, str(ROUTES_DOC))
+        stale = f"{ROUTES_DOC} does not follow project.yaml: run `make docs`"
         status |= sync(path, new, check=check, stale=stale)
     return status

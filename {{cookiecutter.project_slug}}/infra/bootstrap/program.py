@@ -4,9 +4,15 @@ by every environment, OIDC provider, CI roles."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+
+# Pulumi puts only this folder on the path: add infra/, whose components/ hold conventions
+# the bootstrap shares with the environments (the state bucket's policy, for one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ci_access import (
     ENVIRONMENTS,
     MANAGED_POLICIES_PER_ROLE,
@@ -19,6 +25,8 @@ from ci_access import (
     publish_subjects,
     trust_policy,
 )
+
+from components.iam import bucket_policy
 
 OIDC_URLS = {
     "github": "https://token.actions.githubusercontent.com",
@@ -292,22 +300,6 @@ def state_store(project: str, key: aws.kms.Key) -> aws.s3.Bucket:
     aws.s3.BucketPolicy(
         "pulumi-state",
         bucket=bucket.id,
-        policy=bucket.arn.apply(
-            lambda arn: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [arn, f"{arn}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                }
-            )
-        ),
+        policy=bucket.arn.apply(bucket_policy),  # TLS only
     )
     return bucket

@@ -152,7 +152,12 @@ class Database(pulumi.ComponentResource):
             }
         )
 
-    def allow_from(self, client_name: str, security_group_id: pulumi.Input[str]) -> None:
+    def allow_from(
+        self,
+        client_name: str,
+        security_group_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         """Open PostgreSQL to one security group (the app's), and to nothing else."""
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-from-{client_name}",
@@ -162,5 +167,5 @@ class Database(pulumi.ComponentResource):
             from_port=PORT,
             to_port=PORT,
             description=f"PostgreSQL from {client_name}",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self)),
         )

@@ -19,11 +19,12 @@ to a private, encrypted, TLS-only bucket, and health checks on /readyz.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from components.iam import bucket_policy
 
 APP_PORT = 8000
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
@@ -386,25 +387,13 @@ def _managed_rule_group(group: str) -> dict:
 
 
 def _access_log_policy(bucket_arn: str) -> str:
-    return json.dumps(
+    return bucket_policy(
+        bucket_arn,
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                {
-                    "Sid": "LoadBalancerLogDelivery",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{bucket_arn}/AWSLogs/*",
-                },
-            ],
-        }
+            "Sid": "LoadBalancerLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/AWSLogs/*",
+        },
     )

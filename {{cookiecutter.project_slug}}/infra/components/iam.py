@@ -1,4 +1,6 @@
-"""IAM conventions shared by the components."""
+"""IAM conventions shared by the components (and, for buckets, by the bootstrap)."""
+
+import json
 
 import pulumi
 import pulumi_aws as aws
@@ -22,3 +24,27 @@ def trusted_by(service: str) -> pulumi.Output[str]:
             }
         ]
     ).json
+
+
+def deny_insecure_transport(bucket_arn: str) -> dict:
+    """The statement every bucket policy starts with: S3 refuses any request over plain
+    HTTP, to the bucket and to its objects, whoever makes it."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def bucket_policy(bucket_arn: str, *statements: dict) -> str:
+    """A bucket policy (JSON): TLS only, then `statements`. The environments' access-log
+    buckets and the bootstrap's state bucket use it, so they cannot drift apart."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [deny_insecure_transport(bucket_arn), *statements],
+        }
+    )

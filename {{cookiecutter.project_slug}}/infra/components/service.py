@@ -138,7 +138,9 @@ class Service(pulumi.ComponentResource):
         ).apply(lambda v: json.dumps([self._container(args, v)]))
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
-            family=f"{name}-{args.environment}",
+            # Named after what it runs, not after the component: renaming the component
+            # must not replace the task definition (a family is part of its identity).
+            family=f"{CONTAINER}-{args.environment}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(args.cpu),

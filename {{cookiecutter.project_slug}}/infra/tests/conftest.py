@@ -6,6 +6,7 @@ import functools
 
 import pytest
 
+from project_facts import load as load_facts
 from synth import stack_names, synthesize
 
 STACKS = stack_names()
@@ -25,6 +26,9 @@ class Model:
         self.data = data
         self.stack = data["stack"]
         self.resources = data["resources"]
+        facts = load_facts()
+        self.tier = facts.tier_of(self.stack)  # project.yaml
+        self.guarantees = facts.guarantees(self.tier)  # the least the stack must give
 
     def of_type(self, type_: str) -> list[dict]:
         return [r for r in self.resources if r["type"] == type_]

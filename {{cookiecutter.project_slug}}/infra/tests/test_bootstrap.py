@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextvars
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 import yaml
+
+from components.iam import deny_insecure_transport
 
 BOOTSTRAP = Path(__file__).resolve().parents[1] / "bootstrap"
 PROJECT = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())["name"]
@@ -369,6 +373,25 @@ def test_s3_state_bucket_is_versioned_encrypted_private_and_tls_only(bootstrap):
     assert key["enableKeyRotation"] is True
     assert outputs["pulumi_login"] == "s3://pulumi-state"
     assert outputs["secrets_provider"].startswith("awskms://alias/")
+
+
+def test_state_and_access_log_buckets_refuse_plain_http_alike(bootstrap, prod):
+    """One statement (components/iam.py) in both policies, each about its own bucket."""
+    resources, _ = bootstrap(stateBackend="s3")
+    policy = "aws:s3/bucketPolicy:BucketPolicy"
+    [state] = [json.loads(r["inputs"]["policy"]) for r in resources if r["type"] == policy]
+    access_logs = json.loads(prod.one(policy)["inputs"]["policy"])
+    for document in (state, access_logs):
+        deny = document["Statement"][0]
+        bucket = deny["Resource"][0]
+        assert deny == deny_insecure_transport(bucket)
+    assert state["Statement"][0]["Resource"] != access_logs["Statement"][0]["Resource"]
+
+
+def test_the_bootstrap_loads_with_only_its_own_folder_on_the_path():
+    """As Pulumi runs it: program.py finds components/ (one folder up) by itself."""
+    load = f"import sys; sys.path.insert(0, {str(BOOTSTRAP)!r}); import program"
+    subprocess.run([sys.executable, "-I", "-c", load], check=True)
 
 
 def test_pulumi_cloud_backend_needs_no_state_bucket_or_key(bootstrap):

@@ -49,23 +49,23 @@ ARN = {
     "cert": "arn:aws:acm:{region}:{account}:certificate/0f1e2d3c",
     "userpool": "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_AbCdEf123",
     "target": "arn:aws:application-autoscaling:{region}:{account}:scalable-target/0123abcd",
-    "alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:monitoring-5xx-0123abc",
+    "alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:observability-alb-5xx-0123abc",
     "tt-alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:TargetTracking-service/c/s-AlarmHigh-1",
     "dashboard": "arn:aws:cloudwatch::{account}:dashboard/{project}-{env}",
     "distribution": "arn:aws:cloudfront::{account}:distribution/E2QWRUHEXAMPLE",
     "vpcorigin": "arn:aws:cloudfront::{account}:vpcorigin/vo_0123abcd",
     "ec2": "arn:aws:ec2:{region}:{account}:{kind}/{kind}-0123abcd",
-    "cluster": "arn:aws:ecs:{region}:{account}:cluster/app-cluster-0123abc",
-    "service": "arn:aws:ecs:{region}:{account}:service/app-cluster-0123abc/app-service-0123abc",
+    "cluster": "arn:aws:ecs:{region}:{account}:cluster/service-cluster-0123abc",
+    "service": "arn:aws:ecs:{region}:{account}:service/service-cluster-0123abc/service-service-0123abc",
     "taskdef": "arn:aws:ecs:{region}:{account}:task-definition/app-{env}:3",
-    "role": "arn:aws:iam::{account}:role/{project}/{env}/app-task-0123abc",
+    "role": "arn:aws:iam::{account}:role/{project}/{env}/service-task-0123abc",
     "key": "arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "alias": "arn:aws:kms:{region}:{account}:alias/db-0123abc",
     "lb": "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/edge-alb-0123abc/50dc6c495c0c9188",
     "tg": "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/edge-tg-0123abc/73e2d6bc24d8a067",
     "listener": "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/edge-alb-0123abc/50dc6c495c0c9188/f2f7dc8efc522ab2",
     "rule": "arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/edge-alb-0123abc/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
-    "logs": "arn:aws:logs:{region}:{account}:log-group:app-logs-0123abc",
+    "logs": "arn:aws:logs:{region}:{account}:log-group:service-logs-0123abc",
     "db": "arn:aws:rds:{region}:{account}:db:{project}-{env}",
     "pg": "arn:aws:rds:{region}:{account}:pg:database-params-0123abc",
     "subgrp": "arn:aws:rds:{region}:{account}:subgrp:database-subnets-0123abc",
@@ -74,7 +74,7 @@ ARN = {
     "session": "arn:aws:secretsmanager:{region}:{account}:secret:identity-session-0123abc-AbCdEf",  # pragma: allowlist secret
     "bucket": "arn:aws:s3:::edge-access-logs-0123abc",
     "objects": "arn:aws:s3:::edge-access-logs-0123abc/AWSLogs/x",
-    "topic": "arn:aws:sns:{region}:{account}:monitoring-alerts-0123abc",
+    "topic": "arn:aws:sns:{region}:{account}:observability-alerts-0123abc",
     "webacl": "arn:aws:wafv2:{region}:{account}:regional/webacl/edge-waf-0123abc/a1b2c3d4",
     "ruleset": "arn:aws:wafv2:{region}:{account}:regional/managedruleset/AWS/AWSManagedRulesCommonRuleSet",
     "*": "*",
@@ -433,7 +433,7 @@ def test_parliament_finds_nothing_unexplained(bootstrap, stack_resources):
     """parliament's findings on every policy are fixed, or allow-listed with a reason."""
     docs = documents(bootstrap, "bootstrap") | documents(stack_resources, "stack")
     assert any("Policy/deploy-prod-1" in name for name in docs)
-    assert any("app-execution-secret" in name for name in docs)
+    assert any("service-execution-secret" in name for name in docs)
     entries = allowlist()
     found = [f for name, doc in sorted(docs.items()) for f in findings(name, doc)]
     assert [f for f in found if not allowed(f, entries)] == []

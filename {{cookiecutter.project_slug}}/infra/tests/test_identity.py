@@ -157,7 +157,7 @@ def test_the_execution_role_reads_exactly_the_session_secret(model):
     [policy] = [
         json.loads(r["inputs"]["policy"])
         for r in model.of_type("aws:iam/rolePolicy:RolePolicy")
-        if r["name"] == "app-execution-secret"
+        if r["name"] == "service-execution-secret"
     ]
     region, key = model.data["region"], database_key(model)["name"]
     session = model.one(SECRET)["name"]

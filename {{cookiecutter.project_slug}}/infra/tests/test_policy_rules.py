@@ -417,9 +417,9 @@ def test_missing_default_tags_are_reported_once_per_provider():
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_stack_is_held_to_the_tier_project_yaml_gives_it(stack):
     """No config per stack: the tier comes from the stack named in the resources' URNs."""
-    urn = f"urn:pulumi:{stack}::desk::aws:ecs/service:Service::app-service"
+    urn = f"urn:pulumi:{stack}::desk::aws:ecs/service:Service::service-service"
     assert tier_of(None, urn) == REQUIREMENTS[load_facts().tier_of(stack)]
-    service = Resource(SERVICE, "app-service", urn, {"desiredCount": 1}, provider=PROVIDER)
+    service = Resource(SERVICE, "service-service", urn, {"desiredCount": 1}, provider=PROVIDER)
     found = cli_violations("ecs-service-redundant", [service], None)
     assert bool(found) == (REQUIREMENTS[load_facts().tier_of(stack)].min_tasks > 1)
 

@@ -22,7 +22,6 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
-MIN_TASKS = {"dev": 1, "staging": 2, "prod": 2}
 PIPELINE_IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:{'0' * 64}"
 
 
@@ -35,8 +34,7 @@ def test_three_subnet_tiers_in_every_zone(model):
         tier: {s["inputs"]["availabilityZone"] for s in subnets(model, tier)}
         for tier in ("public", "private", "isolated")
     }
-    expected = 3 if model.stack == "prod" else 2
-    assert all(len(z) == expected for z in zones.values()), zones
+    assert all(len(z) >= model.guarantees.min_zones for z in zones.values()), zones
     assert zones["public"] == zones["private"] == zones["isolated"]
 
 
@@ -71,14 +69,14 @@ def test_dev_is_the_cheaper_profile(dev):
 
 def test_service_is_spread_private_and_rolls_back(model):
     service = model.one(ECS_SERVICE)["inputs"]
-    assert service["desiredCount"] >= MIN_TASKS[model.stack]
+    assert service["desiredCount"] >= model.guarantees.min_tasks
     assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert service["deploymentMinimumHealthyPercent"] == 100
     assert service["networkConfiguration"]["assignPublicIp"] is False
     private_ids = {f"{s['name']}-id" for s in subnets(model, "private")}
     assert set(service["networkConfiguration"]["subnets"]) == private_ids
     scaling = model.one("aws:appautoscaling/target:Target")["inputs"]
-    assert scaling["minCapacity"] == MIN_TASKS[model.stack] < scaling["maxCapacity"]
+    assert model.guarantees.min_tasks <= scaling["minCapacity"] < scaling["maxCapacity"]
 
 
 def test_database_is_private_encrypted_and_tiered(model):
@@ -87,9 +85,9 @@ def test_database_is_private_encrypted_and_tiered(model):
     assert db["storageEncrypted"] is True and db["kmsKeyId"] == key_arn
     assert db["publiclyAccessible"] is False
     assert db["manageMasterUserPassword"] is True
-    assert db["multiAz"] is (model.stack != "dev")
-    assert db["deletionProtection"] is (model.stack == "prod")
-    assert db["backupRetentionPeriod"] >= {"dev": 1, "staging": 7, "prod": 14}[model.stack]
+    assert db["multiAz"] or not model.guarantees.db_multi_az
+    assert db["deletionProtection"] or not model.guarantees.db_deletion_protection
+    assert db["backupRetentionPeriod"] >= model.guarantees.min_backup_days
     params = model.one("aws:rds/parameterGroup:ParameterGroup")["inputs"]["parameters"]
     assert {"name": "rds.force_ssl", "value": "1"} in params
 
@@ -100,7 +98,7 @@ def test_database_accepts_only_the_app(model):
         for r in model.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r["inputs"]["securityGroupId"] == "database-sg-id"
     ]
-    assert rule["inputs"]["referencedSecurityGroupId"] == "app-sg-id"
+    assert rule["inputs"]["referencedSecurityGroupId"] == "service-sg-id"
     assert rule["inputs"]["fromPort"] == rule["inputs"]["toPort"] == 5432
 
 
@@ -111,7 +109,7 @@ def test_load_balancer_reaches_the_tasks_and_nothing_else(model):
         if r["inputs"]["securityGroupId"] == "edge-alb-sg-id"
     ]
     assert [(e["referencedSecurityGroupId"], e["fromPort"], e["toPort"]) for e in egress] == [
-        ("app-sg-id", 8000, 8000)
+        ("service-sg-id", 8000, 8000)
     ]
 
 
@@ -131,7 +129,7 @@ def test_app_gets_its_credentials_from_secrets_manager(model):
         for statement in json.loads(r["inputs"]["policy"])["Statement"]
         if secret in statement["Resource"]
     }
-    assert readers == {"app-task-db-secret"}
+    assert readers == {"service-task-db-secret"}
 
 
 def test_read_only_tasks_get_a_writable_tmp(model):
@@ -241,7 +239,7 @@ def test_waf_limits_each_client_by_its_real_address(prod_with_domain, prod_witho
 
 def test_waf_protects_the_load_balancer_where_the_tier_says(model):
     associations = model.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
-    if model.stack == "dev":
+    if model.tier == "dev":
         assert associations == []
     else:
         [association] = associations
@@ -283,12 +281,12 @@ def test_every_alarm_notifies_the_topic(model):
     for alarm in alarms:
         assert alarm["inputs"]["alarmActions"] == [topic_arn], alarm["name"]
         assert alarm["inputs"]["okActions"] == [topic_arn], alarm["name"]
-    assert ("TicketsRaised" in metrics) is (model.stack == "prod")
+    assert ("TicketsRaised" in metrics) is (model.tier == "prod")
 
 
 def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(model):
     topic = model.one("aws:sns/topic:Topic")["inputs"]
-    [key] = [k for k in model.of_type("aws:kms/key:Key") if k["name"] == "monitoring-alerts-key"]
+    [key] = [k for k in model.of_type("aws:kms/key:Key") if k["name"] == "observability-alerts-key"]
     assert topic["kmsMasterKeyId"].endswith(f"key/{key['name']}")
     statements = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
     publish = statements["CloudWatchAlarmsPublish"]
@@ -298,7 +296,7 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(model):
 
 def test_every_aws_resource_carries_the_required_tags(model):
     provider = model.one("pulumi:providers:aws")
-    expected = required_tags(model.data["project"], model.stack, tier=model.stack)
+    expected = required_tags(model.data["project"], model.stack, tier=model.tier)
     assert json.loads(provider["inputs"]["defaultTags"]) == {"tags": expected}
     for resource in model.resources:
         if resource["custom"] and resource["type"].startswith("aws:"):
@@ -370,6 +368,6 @@ def test_ecs_can_pull_from_the_shared_registry(model):
     [attachment] = [
         r["inputs"]
         for r in model.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        if r["name"] == "app-execution"
+        if r["name"] == "service-execution"
     ]
     assert attachment["policyArn"].endswith(":policy/service-role/AmazonECSTaskExecutionRolePolicy")

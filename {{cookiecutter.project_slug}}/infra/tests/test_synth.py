@@ -18,10 +18,33 @@ def test_resources_are_parented_to_their_component(prod):
     assert vpc["parent"] in components
 
 
+def test_resources_are_named_after_their_component(model):
+    components = {r["urn"]: r["name"] for r in model.resources if r["type"].startswith("epa:")}
+    assert sorted(components.values()) == [
+        "database", "edge", "identity", "network", "observability", "service"
+    ]  # fmt: skip
+    children = [r for r in model.resources if r["parent"] in components]
+    assert children
+    for child in children:
+        assert child["name"].startswith(components[child["parent"]] + "-"), child["urn"]
+
+
+def test_stacks_deployed_before_the_rename_keep_their_resources(model):
+    """Pulumi finds a resource in a stack's state by its URN or by an alias. A component's
+    alias also covers its children whose names start with the component's name (above)."""
+    renamed = {"service": ["app"], "observability": ["monitoring"]}
+    for resource in model.resources:
+        if resource["type"].startswith("epa:"):
+            assert resource["aliases"] == renamed.get(resource["name"], []), resource["name"]
+    rule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+    [for_tasks] = [r for r in model.of_type(rule) if r["name"] == "database-from-service"]
+    assert for_tasks["aliases"] == ["database-from-app"]
+
+
 def test_dependencies_are_recorded(prod):
     service = prod.one("aws:ecs/service:Service")
     assert any(
-        urn.endswith("aws:ecs/taskDefinition:TaskDefinition::app-task")
+        urn.endswith("aws:ecs/taskDefinition:TaskDefinition::service-task")
         for urn in service["dependencies"]
     )
 

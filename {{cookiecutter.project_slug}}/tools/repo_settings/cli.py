@@ -14,11 +14,14 @@ import requests
 from github import BadCredentialsException, GithubException, UnknownObjectException
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabGetError
 
+from project_facts import Facts, FactsError
+from project_facts import load as load_facts
 from tools.repo_settings import github as github_api
 from tools.repo_settings import gitlab as gitlab_api
 from tools.repo_settings.desired import (
     Answers,
     BootstrapError,
+    approval_environments,
     ci_variables,
     github_settings,
     gitlab_settings,
@@ -33,9 +36,9 @@ OK, NOT_APPLIED, CANNOT_RUN = 0, 1, 2
 REVIEWS_HELP = (
     "approving reviews a pull request needs before merging (default 1). GitHub never "
     "counts the author's own approval, so an apprentice working alone needs 0: every "
-    "change still goes through a pull request and the required checks, and prod still "
-    "waits for your approval of each deployment. Code owner reviews are only required "
-    "when this is 1 or more"
+    "change still goes through a pull request and the required checks, and each "
+    "deployment to {approved} still waits for your approval. Code owner reviews are only "
+    "required when this is 1 or more"
 )
 
 
@@ -43,15 +46,18 @@ class CannotRun(Exception):
     """Nothing can be done: missing token, unknown repository, unusable arguments."""
 
 
-def parse(argv: list[str] | None, answers: Answers) -> argparse.Namespace:
+def parse(argv: list[str] | None, answers: Answers, facts: Facts) -> argparse.Namespace:
     host = "GitHub" if answers.provider == "github" else "GitLab"
+    # The environments of tier prod (project.yaml): their deploys wait for an approval.
+    approved = " and ".join(approval_environments(facts)) or "no environment"
     parser = argparse.ArgumentParser(
         prog="python -m tools.repo_settings",
         description=(
             f"Apply this project's {host} settings to {answers.repository} ({answers.strategy}): "
-            "default branch, branch protection, deployment environments (prod waits for "
-            "approval) and, with --bootstrap-outputs, the pipelines' CI variables. Changes only "
-            "what differs and says what it did; running it again changes nothing."
+            "default branch, branch protection, the deployment environments of project.yaml "
+            f"({approved} waiting for approval) and, with --bootstrap-outputs, the pipelines' "
+            "CI variables. Changes only what differs and says what it did; running it again "
+            "changes nothing."
         ),
         epilog=(github_api if answers.provider == "github" else gitlab_api).AUTH_HELP,
     )
@@ -60,15 +66,20 @@ def parse(argv: list[str] | None, answers: Answers) -> argparse.Namespace:
     )
     if answers.provider == "github":
         parser.add_argument(
-            "--reviews", type=int, default=1, choices=range(7), metavar="N", help=REVIEWS_HELP
+            "--reviews",
+            type=int,
+            default=1,
+            choices=range(7),
+            metavar="N",
+            help=REVIEWS_HELP.format(approved=approved),
         )
         parser.add_argument(
             "--reviewer",
             action="append",
             default=[],
             metavar="LOGIN",
-            help="GitHub user who approves prod deployments (repeat it, or separate with commas); "
-            "default: the repository's owner, when that is a user",
+            help=f"GitHub user who approves the deployments to {approved} (repeat it, or "
+            "separate with commas); default: the repository's owner, when that is a user",
         )
     parser.add_argument(
         "--bootstrap-outputs",
@@ -93,7 +104,7 @@ def parse(argv: list[str] | None, answers: Answers) -> argparse.Namespace:
     return args
 
 
-def read_variables(args: argparse.Namespace, answers: Answers):
+def read_variables(args: argparse.Namespace, answers: Answers, facts: Facts):
     if args.bootstrap_outputs is None:
         return ()
     try:
@@ -108,7 +119,7 @@ def read_variables(args: argparse.Namespace, answers: Answers):
     if not isinstance(outputs, dict):
         raise CannotRun(f"{args.bootstrap_outputs} must hold a JSON object of stack outputs")
     try:
-        return ci_variables(outputs, answers.backend, args.pulumi_org)
+        return ci_variables(outputs, answers.backend, args.pulumi_org, facts)
     except BootstrapError as error:
         raise CannotRun(f"{args.bootstrap_outputs}: {error}") from None
 
@@ -120,7 +131,7 @@ def token(environ: Mapping[str, str], name: str, help_text: str) -> str:
     return value
 
 
-def run_github(args, answers: Answers, environ: Mapping[str, str], variables) -> list:
+def run_github(args, answers: Answers, environ: Mapping[str, str], variables, facts) -> list:
     secret = token(environ, github_api.AUTH_VARIABLE, github_api.AUTH_HELP)
     api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
     gh = github_api.connect(secret, api_url)
@@ -139,7 +150,7 @@ def run_github(args, answers: Answers, environ: Mapping[str, str], variables) ->
         raise CannotRun(f"cannot read {answers.repository}: {github_api.reason(error)}") from None
     header(answers, args.dry_run)
     desired = github_settings(
-        answers, approvals=args.reviews, reviewers=args.reviewer, variables=variables
+        answers, approvals=args.reviews, reviewers=args.reviewer, variables=variables, facts=facts
     )
     context = github_api.Context(gh, repo, args.dry_run)
     return converge(
@@ -147,7 +158,7 @@ def run_github(args, answers: Answers, environ: Mapping[str, str], variables) ->
     )
 
 
-def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables) -> list:
+def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables, facts) -> list:
     secret = token(environ, gitlab_api.AUTH_VARIABLE, gitlab_api.AUTH_HELP)
     url = environ.get("GITLAB_URL", "").strip() or "https://gitlab.com"
     gl = gitlab_api.connect(secret, url)
@@ -169,7 +180,7 @@ def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables) ->
     except (GitlabError, requests.RequestException) as error:
         raise CannotRun(f"cannot read {answers.repository}: {gitlab_api.reason(error)}") from None
     header(answers, args.dry_run)
-    desired = gitlab_settings(answers, variables=variables)
+    desired = gitlab_settings(answers, variables=variables, facts=facts)
     context = gitlab_api.Context(gl, project, args.dry_run)
     return converge(
         gitlab_api.steps(context, desired), dry_run=args.dry_run, reason=gitlab_api.reason
@@ -187,14 +198,25 @@ def main(
     *,
     answers: Answers = ANSWERS,
     environ: Mapping[str, str] | None = None,
+    facts: Facts | None = None,
 ) -> int:
-    args = parse(argv, answers)
+    """`facts`: the environments and branches (default: project.yaml, or the file named by
+    PROJECT_FACTS)."""
+    try:
+        facts = facts or load_facts()
+    except FactsError as error:
+        print(f"make protect: project.yaml: {error}", file=sys.stderr)
+        return CANNOT_RUN
+    args = parse(argv, answers, facts)
     environ = os.environ if environ is None else environ
     run = run_github if answers.provider == "github" else run_gitlab
     try:
-        outcomes = run(args, answers, environ, read_variables(args, answers))
+        outcomes = run(args, answers, environ, read_variables(args, answers, facts), facts)
     except CannotRun as error:
         print(f"make protect: {error}", file=sys.stderr)
+        return CANNOT_RUN
+    except FactsError as error:  # a branch rule the pipelines could not follow either
+        print(f"make protect: project.yaml: {error}", file=sys.stderr)
         return CANNOT_RUN
     print(summary(outcomes, args.dry_run))
     return NOT_APPLIED if any(o.status == Status.NOT_APPLIED for o in outcomes) else OK

@@ -7,12 +7,19 @@ environments and CI variable names.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from project_facts import Facts
 from project_facts import load as load_facts
+from project_facts.pipelines import releasing
 
-FACTS = load_facts()  # environments and branches per strategy: project.yaml
-ENVIRONMENTS = FACTS.names
+# The environments and the branches of each strategy come from project.yaml: every function
+# here takes the facts (`facts=None`: read project.yaml, or the file PROJECT_FACTS names).
+
+# The tier whose deploys wait for an approval (project_facts/pipelines.py: its deploy job
+# is a manual one on GitLab, its GitHub environment has required reviewers).
+APPROVAL_TIER = "prod"
 # The change pipeline's jobs (their names are the GitHub status check names): they must
 # pass before anything merges. The previews are not required: they need AWS set up first.
 REQUIRED_CHECKS = ("Checks", "Security", "Image")
@@ -50,19 +57,35 @@ class Variable:
         return f"variable {self.name}{scope}"
 
 
-def long_lived_branches(strategy: str) -> tuple[str, ...]:
-    """main first: it exists once the first commit is pushed; the others branch from it."""
-    return FACTS.strategy(strategy).long_lived
+def long_lived_branches(strategy: str, facts: Facts | None = None) -> tuple[str, ...]:
+    """The first exists once the first commit is pushed (main); the others branch from it."""
+    return (facts or load_facts()).strategy(strategy).long_lived
 
 
-def default_branch(strategy: str) -> str:
+def default_branch(strategy: str, facts: Facts | None = None) -> str:
     """Where new work branches from and merges to (gitflow: develop)."""
-    return FACTS.strategy(strategy).default
+    return (facts or load_facts()).strategy(strategy).default
 
 
-def deploy_branches(strategy: str) -> dict[str, tuple[str, ...]]:
+def deploy_branches(strategy: str, facts: Facts | None = None) -> dict[str, tuple[str, ...]]:
     """The branches whose pipelines may deploy each environment."""
-    return FACTS.deploy_branches(strategy)
+    return (facts or load_facts()).deploy_branches(strategy)
+
+
+def approval_environments(facts: Facts | None = None) -> tuple[str, ...]:
+    """The environments whose deploys wait for an approval: those of the approval tier."""
+    facts = facts or load_facts()
+    return tuple(name for name, tier in facts.environments.items() if tier == APPROVAL_TIER)
+
+
+def release_branch(strategy: str, facts: Facts | None = None) -> str:
+    """The branch the release environment (the last one of tier prod) deploys from: the
+    code that environment runs. A schedule needs a branch, not a pattern: the first named
+    one, else the default branch."""
+    facts = facts or load_facts()
+    branches = releasing(dataclasses.replace(facts, branching_strategy=strategy)).branches
+    named = [b for b in branches if "*" not in b]
+    return named[0] if named else facts.strategy(strategy).default
 
 
 # ---------------------------------------------------------------- GitHub
@@ -101,7 +124,9 @@ class GithubSettings:
     default_branch: str
     protection: tuple[BranchProtection, ...]
     environments: tuple[GithubEnvironment, ...]
-    # Required reviewers of the prod environment (GitHub logins).
+    # The environments that wait for a required reviewer (tier prod), and who that is
+    # (GitHub logins).
+    approval_environments: tuple[str, ...]
     reviewers: tuple[str, ...]
     # No --reviewer given: the reviewer is the owner, which must be a user, not an organisation.
     reviewers_default: bool
@@ -115,23 +140,27 @@ def github_settings(
     approvals: int = 1,
     reviewers: tuple[str, ...] = (),
     variables: tuple[Variable, ...] = (),
+    facts: Facts | None = None,
 ) -> GithubSettings:
-    branches = long_lived_branches(answers.strategy)
+    facts = facts or load_facts()
+    branches = long_lived_branches(answers.strategy, facts)
+    default = default_branch(answers.strategy, facts)
     # Gitflow merges release and hotfix branches into main and back into develop with
     # merge commits: a linear history would force squashes that make the two diverge.
     linear = answers.strategy == "trunk"
-    deploys = deploy_branches(answers.strategy)
-    environments = tuple(GithubEnvironment(env, deploys[env]) for env in ENVIRONMENTS)
+    deploys = deploy_branches(answers.strategy, facts)
+    environments = tuple(GithubEnvironment(env, deploys[env]) for env in facts.names)
     # The nightly drift job runs in its own environment (its OIDC subject names it); GitHub
     # runs scheduled workflows on the default branch.
-    environments += (GithubEnvironment("drift", (default_branch(answers.strategy),)),)
+    environments += (GithubEnvironment("drift", (default,)),)
     owner = answers.repository.split("/")[0]
     return GithubSettings(
         repository=answers.repository,
         branches=branches,
-        default_branch=default_branch(answers.strategy),
+        default_branch=default,
         protection=tuple(BranchProtection(b, approvals, linear) for b in branches),
         environments=environments,
+        approval_environments=approval_environments(facts),
         reviewers=reviewers or (owner,),
         reviewers_default=not reviewers,
         variables=variables,
@@ -170,49 +199,57 @@ class GitlabSettings:
     protected_branches: tuple[ProtectedBranch, ...]
     environments: tuple[str, ...]
     schedules: tuple[Schedule, ...]
+    # Deployed by maintainers only, after the approvals (the environments of tier prod).
+    protected_environments: tuple[str, ...]
     variables: tuple[Variable, ...] = ()
-    protected_environment: str = "prod"
     approvals: int = 1
     merge_only_if_pipeline_succeeds: bool = True
     remove_source_branch_after_merge: bool = True
 
 
-def gitlab_protected_branches(strategy: str) -> tuple[ProtectedBranch, ...]:
+def gitlab_protected_branches(
+    strategy: str, facts: Facts | None = None
+) -> tuple[ProtectedBranch, ...]:
     """GitLab's OIDC token names the branch, not the environment, so the deploy roles
     (infra/bootstrap/ci_access.py) trust branch names: whoever can push to a deploying
-    branch can deploy. Every branch that deploys MUST therefore be protected. main (and
-    develop) take changes only through merge requests; release/* and hotfix/* branches
-    are cut and fixed by maintainers."""
-    if strategy == "trunk":
-        return (ProtectedBranch("main", NO_ONE, MAINTAINERS),)
-    return (
-        ProtectedBranch("main", NO_ONE, MAINTAINERS),
-        ProtectedBranch("develop", NO_ONE, MAINTAINERS),
-        ProtectedBranch("release/*", MAINTAINERS, MAINTAINERS),
-        ProtectedBranch("hotfix/*", MAINTAINERS, MAINTAINERS),
+    branch can deploy. Every branch that builds or deploys MUST therefore be protected.
+    The long-lived branches (project.yaml) take changes only through merge requests; the
+    other branches that build or deploy (gitflow: release/*, hotfix/*) are cut and fixed
+    by maintainers."""
+    branching = (facts or load_facts()).strategy(strategy)
+    others = [*branching.build, *(b for bs in branching.deploy.values() for b in bs)]
+    return tuple(ProtectedBranch(b, NO_ONE, MAINTAINERS) for b in branching.long_lived) + tuple(
+        ProtectedBranch(b, MAINTAINERS, MAINTAINERS)
+        for b in dict.fromkeys(others)
+        if b not in branching.long_lived
     )
 
 
-def gitlab_schedules(strategy: str) -> tuple[Schedule, ...]:
-    """Trunk: both on main. Gitflow: the weekly refresh is a change like any other, so it
-    enters where changes enter (develop) and reaches staging and prod with the next
-    release; main never rebuilds, it promotes what staging ran. Drift detection runs on
-    main, the code prod runs: drift in prod is what matters most."""
-    refresh_ref = "main" if strategy == "trunk" else "develop"
+def gitlab_schedules(strategy: str, facts: Facts | None = None) -> tuple[Schedule, ...]:
+    """The weekly refresh is a change like any other, so it runs where changes enter, the
+    default branch (trunk: main; gitflow: develop, from where it reaches the later
+    environments with the next release: main never rebuilds, it promotes what staging
+    ran). Drift detection runs on the branch the release environment deploys from, the
+    code prod runs: drift in prod is what matters most."""
+    facts = facts or load_facts()
     return (
-        Schedule("weekly refresh", refresh_ref, "0 5 * * 1", "refresh"),
-        Schedule("nightly drift detection", "main", "0 4 * * *", "drift"),
+        Schedule("weekly refresh", default_branch(strategy, facts), "0 5 * * 1", "refresh"),
+        Schedule("nightly drift detection", release_branch(strategy, facts), "0 4 * * *", "drift"),
     )
 
 
-def gitlab_settings(answers: Answers, *, variables: tuple[Variable, ...] = ()) -> GitlabSettings:
+def gitlab_settings(
+    answers: Answers, *, variables: tuple[Variable, ...] = (), facts: Facts | None = None
+) -> GitlabSettings:
+    facts = facts or load_facts()
     return GitlabSettings(
         project=answers.repository,
-        branches=long_lived_branches(answers.strategy),
-        default_branch=default_branch(answers.strategy),
-        protected_branches=gitlab_protected_branches(answers.strategy),
-        environments=ENVIRONMENTS,
-        schedules=gitlab_schedules(answers.strategy),
+        branches=long_lived_branches(answers.strategy, facts),
+        default_branch=default_branch(answers.strategy, facts),
+        protected_branches=gitlab_protected_branches(answers.strategy, facts),
+        environments=facts.names,
+        schedules=gitlab_schedules(answers.strategy, facts),
+        protected_environments=approval_environments(facts),
         variables=variables,
     )
 
@@ -232,13 +269,15 @@ REPOSITORY_VARIABLES = {
 }
 
 
-def ci_variables(outputs: dict, backend: str, pulumi_org: str | None) -> tuple[Variable, ...]:
+def ci_variables(
+    outputs: dict, backend: str, pulumi_org: str | None, facts: Facts | None = None
+) -> tuple[Variable, ...]:
     """The pipelines' CI variables: role ARNs and the registry, none of them secret (only
     this repository's pipelines can assume the roles)."""
     wanted = dict(REPOSITORY_VARIABLES)
     if backend == "s3":
         wanted["PULUMI_BACKEND_URL"] = "pulumi_login"
-    scoped = {env: f"deploy_role_{env}" for env in ENVIRONMENTS}
+    scoped = {env: f"deploy_role_{env}" for env in (facts or load_facts()).names}
     needed = [*wanted.values(), *scoped.values()]
     missing = [
         name for name in needed if not isinstance(outputs.get(name), str) or not outputs[name]

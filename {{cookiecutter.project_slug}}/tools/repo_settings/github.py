@@ -1,5 +1,5 @@
-"""GitHub: default branch, branch protection, deployment environments, prod reviewers,
-Actions variables.
+"""GitHub: default branch, branch protection, deployment environments, the required
+reviewers of the environments of tier prod, Actions variables.
 
 Through PyGithub, the maintained GitHub REST client: it reads every setting this tool
 manages as typed objects (branch protection, environments with their protection rules,
@@ -82,7 +82,10 @@ def steps(ctx: Context, desired: GithubSettings) -> list[Step]:
         for r in desired.protection
     ]
     plan += [(f"environment {e.name}", partial(environment, ctx, e)) for e in desired.environments]
-    plan.append(("environment prod required reviewers", partial(reviewers, ctx, desired)))
+    plan += [
+        (f"environment {name} required reviewers", partial(reviewers, ctx, desired, name))
+        for name in desired.approval_environments
+    ]
     plan += [(v.setting, partial(variable, ctx, v)) for v in desired.variables]
     return plan
 
@@ -304,10 +307,10 @@ def set_branch_policies(ctx: Context, name: str, add: list[str], remove: dict[st
         ctx.gh.requester.requestJsonAndCheck("DELETE", f"{url}/{policy_id}")
 
 
-def reviewers(ctx: Context, desired: GithubSettings) -> Change | None:
-    """prod waits for one of these people to approve each deployment. Self-review stays
-    allowed: an apprentice working alone approves their own deployments, a deliberate
-    go/no-go recorded by GitHub."""
+def reviewers(ctx: Context, desired: GithubSettings, name: str) -> Change | None:
+    """The environment `name` (tier prod) waits for one of these people to approve each
+    deployment. Self-review stays allowed: an apprentice working alone approves their own
+    deployments, a deliberate go/no-go recorded by GitHub."""
     owner = ctx.repo.owner
     if desired.reviewers_default and owner.type != "User":
         raise NotApplied(
@@ -321,11 +324,11 @@ def reviewers(ctx: Context, desired: GithubSettings) -> Change | None:
             raise NotApplied(f"there is no GitHub user {login}")
         ids[user_id] = login
     names = ", ".join(desired.reviewers)
-    current = read_environment(ctx.repo, "prod")
+    current = read_environment(ctx.repo, name)
     if current is None:
         if ctx.dry_run:
             return Change(names, lambda: None, created=True)  # the environment step creates it
-        raise NotApplied("the prod environment does not exist (see its line above)")
+        raise NotApplied(f"the {name} environment does not exist (see its line above)")
     wait, current_reviewers, _ = current_rules(current)
     have = {(r.type, r.id) for r in current_reviewers}
     want = {("User", i) for i in ids}
@@ -343,14 +346,14 @@ def reviewers(ctx: Context, desired: GithubSettings) -> Change | None:
     def write() -> None:
         try:
             ctx.repo.create_environment(
-                "prod", wait, [ReviewerParams("User", i) for i in ids], False, branch_policy
+                name, wait, [ReviewerParams("User", i) for i in ids], False, branch_policy
             )
         except GithubException as error:
             if error.status not in PLAN_LIMITED:
                 raise
             raise NotApplied(
                 f"{reason(error)}. Required reviewers need a public repository or a paid plan "
-                "(GitHub Pro, Team, Enterprise) for private ones; until then prod deploys "
+                f"(GitHub Pro, Team, Enterprise) for private ones; until then {name} deploys "
                 "without waiting for approval"
             ) from None
 

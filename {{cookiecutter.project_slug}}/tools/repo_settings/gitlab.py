@@ -1,5 +1,5 @@
 """GitLab: default branch, merge settings, protected branches, environments, the protected
-prod environment, pipeline schedules, CI/CD variables.
+environments (those of tier prod), pipeline schedules, CI/CD variables.
 
 Through python-gitlab, the maintained GitLab REST client: its managers list and read
 every object this tool manages, with the project found by its path (nested groups
@@ -90,12 +90,10 @@ def steps(ctx: Context, desired: GitlabSettings) -> list[Step]:
         for p in desired.protected_branches
     ]
     plan += [(f"environment {e}", partial(environment, ctx, e)) for e in desired.environments]
-    plan.append(
-        (
-            f"protected environment {desired.protected_environment}",
-            partial(protected_environment, ctx, desired),
-        )
-    )
+    plan += [
+        (f"protected environment {name}", partial(protected_environment, ctx, desired, name))
+        for name in desired.protected_environments
+    ]
     plan += [(f"schedule {s.description}", partial(schedule, ctx, s)) for s in desired.schedules]
     plan += [(v.setting, partial(variable, ctx, v)) for v in desired.variables]
     return plan
@@ -208,10 +206,10 @@ def environment(ctx: Context, name: str) -> Change | None:
     return Change("", partial(ctx.project.environments.create, {"name": name}), created=True)
 
 
-def protected_environment(ctx: Context, desired: GitlabSettings) -> Change | None:
-    """Only maintainers deploy prod, after the required approvals. A Premium feature: on
-    the Free tier GitLab answers 403, and the pipeline's manual prod job is the gate."""
-    name = desired.protected_environment
+def protected_environment(ctx: Context, desired: GitlabSettings, name: str) -> Change | None:
+    """Only maintainers deploy the environment `name` (tier prod), after the required
+    approvals. A Premium feature: on the Free tier GitLab answers 403, and the pipeline's
+    manual deploy job of that environment is the gate."""
     base = f"/projects/{ctx.project.get_id()}/protected_environments"
     path = f"{base}/{urllib.parse.quote(name, safe='')}"
     try:
@@ -246,10 +244,13 @@ def protected_environment(ctx: Context, desired: GitlabSettings) -> Change | Non
     except GitlabError as error:
         if error.response_code != 403:
             raise
+        order = desired.environments
+        before = order[order.index(name) - 1] if name in order[1:] else None
+        check = f": run it only after checking {before}" if before else ""
         raise NotApplied(
             f"{reason(error)}. Protected environments need GitLab Premium or Ultimate "
-            "(or your token's user is not a Maintainer). Until then the manual deploy:prod "
-            "job is the gate: run it only after checking staging"
+            f"(or your token's user is not a Maintainer). Until then the manual deploy:{name} "
+            f"job is the gate{check}"
         ) from None
 
 

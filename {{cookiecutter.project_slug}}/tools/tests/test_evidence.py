@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 import tools
 from tools import evidence, writing
@@ -320,3 +321,24 @@ def test_broken_links_are_found(tmp_path):
             "p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>'
         )
     assert evidence.broken_links(archive) == ["p/index.html: missing.png"]
+
+
+def test_models_are_made_for_the_environments_of_project_yaml(tmp_path, monkeypatch):
+    """An environment added to project.yaml (uat) gets its model too, in promotion order."""
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "project.yaml").read_text())
+    envs = data["environments"]
+    data["environments"] = {"dev": envs["dev"], "staging": envs["staging"],
+                            "uat": {"tier": "prod"}, "prod": envs["prod"]}  # fmt: skip
+    for strategy in data["branching"].values():
+        strategy["deploy"]["uat"] = strategy["deploy"]["prod"]
+    (tmp_path / "project.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    ran: list[list[str]] = []
+    monkeypatch.setattr(evidence, "run", lambda pack, args, cwd, what: ran.append(args))
+    pack = evidence.Pack(root=tmp_path, top=tmp_path / "pack", slug="tiny", draft=False)
+    evidence.models(pack)
+    assert [args[args.index("synth") + 1] for args in ran] == ["dev", "staging", "uat", "prod"]
+
+    data["environments"]["uat"] = {"tier": "production"}
+    (tmp_path / "project.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(evidence.PackError, match=r"^project\.yaml: environments\.uat\.tier"):
+        evidence.models(pack)

@@ -52,6 +52,9 @@ def test_each_environment_has_a_stack_and_the_stacks_leave_the_tier_to_project_y
         assert not [key for key in config if key.endswith(":tier")], name
 
 
+ANSWERS = desired.Answers("github", "acme/desk", "trunk", "s3")
+
+
 def test_the_bootstrap_and_repository_settings_follow_the_facts():
     facts = load()
     sys.path.insert(0, str(ROOT / "infra" / "bootstrap"))
@@ -59,7 +62,12 @@ def test_the_bootstrap_and_repository_settings_follow_the_facts():
         import ci_access
     finally:
         sys.path.remove(str(ROOT / "infra" / "bootstrap"))
-    assert ci_access.ENVIRONMENTS == desired.ENVIRONMENTS == facts.names
+    assert facts.names == ci_access.ENVIRONMENTS
+    assert [e.name for e in desired.github_settings(ANSWERS).environments] == [
+        *facts.names,
+        "drift",
+    ]
+    assert desired.gitlab_settings(ANSWERS).environments == facts.names
     for strategy in facts.branching:
         assert desired.deploy_branches(strategy) == facts.deploy_branches(strategy)
         subjects = ci_access.deploy_subjects("gitlab", "acme/desk", "staging", strategy)

@@ -8,15 +8,19 @@ write is recorded: a second run must make none.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import responses
+import yaml
 
+from project_facts import Facts, load
 from tools.repo_settings import github as github_api
 from tools.repo_settings.cli import main
 from tools.repo_settings.desired import (
@@ -27,8 +31,10 @@ from tools.repo_settings.desired import (
     ci_variables,
     github_settings,
     gitlab_settings,
+    release_branch,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
 OWNER_ID = 1001
@@ -1060,3 +1066,164 @@ def test_gitlab_dry_run_changes_nothing(http, capsys):
     assert fake.writes == [] and fake.protected == {} and fake.schedules == {}
     assert set(statuses(lines).values()) <= {"would create", "would change"}
     assert "default branch: would change: main -> develop" in lines
+
+
+# ---------------------------------------------------------------- project.yaml changed
+
+
+@pytest.fixture
+def uat(tmp_path, monkeypatch) -> Facts:
+    """project.yaml as an apprentice might change it: a uat environment of tier prod (so
+    it waits for an approval) between staging and prod; in gitflow, uat deploys from uat/*
+    branches (promoting what staging runs) and develop is renamed next. PROJECT_FACTS makes
+    `make protect` read this file."""
+    data = yaml.safe_load((ROOT / "project.yaml").read_text(encoding="utf-8"))
+    envs = data["environments"]
+    data["environments"] = {"dev": envs["dev"], "staging": envs["staging"],
+                            "uat": {"tier": "prod"}, "prod": envs["prod"]}  # fmt: skip
+    data["branching"]["trunk"]["deploy"]["uat"] = ["main"]
+    data["branching"]["gitflow"] = {
+        "long_lived": ["main", "next"], "default": "next", "build": ["next", "release/*", "hotfix/*"],
+        "deploy": {"dev": ["next"], "staging": ["release/*", "hotfix/*"], "uat": ["uat/*"], "prod": ["main"]},
+    }  # fmt: skip
+    path = tmp_path / "project.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("PROJECT_FACTS", str(path))
+    return load()
+
+
+def test_an_added_environment_is_deployable_from_its_branches_and_approved(uat):
+    github = github_settings(answers("github", "trunk"), facts=uat)
+    assert {e.name: e.branches for e in github.environments} == {
+        "dev": ("main",), "staging": ("main",), "uat": ("main",), "prod": ("main",), "drift": ("main",),
+    }  # fmt: skip
+    assert github.approval_environments == ("uat", "prod")
+    github = github_settings(answers("github", "gitflow"), facts=uat)
+    assert github.default_branch == "next" and github.branches == ("main", "next")
+    assert [p.branch for p in github.protection] == ["main", "next"]
+    assert {e.name: e.branches for e in github.environments} == {
+        "dev": ("next",), "staging": ("release/*", "hotfix/*"), "uat": ("uat/*",), "prod": ("main",),
+        "drift": ("next",),
+    }  # fmt: skip
+
+    gitlab = gitlab_settings(answers("gitlab", "gitflow"), facts=uat)
+    assert gitlab.environments == ("dev", "staging", "uat", "prod")
+    assert gitlab.protected_environments == ("uat", "prod")
+    assert {p.name: (p.push, p.merge) for p in gitlab.protected_branches} == {
+        "main": (NO_ONE, MAINTAINERS), "next": (NO_ONE, MAINTAINERS),
+        "release/*": (MAINTAINERS, MAINTAINERS), "hotfix/*": (MAINTAINERS, MAINTAINERS),
+        "uat/*": (MAINTAINERS, MAINTAINERS),
+    }  # fmt: skip
+    # The refresh enters where changes enter (the renamed default branch); drift is
+    # checked on the code prod runs.
+    assert {s.description: s.ref for s in gitlab.schedules} == {
+        "weekly refresh": "next", "nightly drift detection": "main",
+    }  # fmt: skip
+    assert [
+        p.name for p in gitlab_settings(answers("gitlab", "trunk"), facts=uat).protected_branches
+    ] == ["main"]
+
+    scoped = {
+        v.environment
+        for v in ci_variables({**OUTPUTS, "deploy_role_uat": "arn:uat"}, "s3", None, uat)
+    }
+    assert scoped == {None, "dev", "staging", "uat", "prod"}
+    with pytest.raises(BootstrapError, match="deploy_role_uat"):
+        ci_variables(OUTPUTS, "s3", None, uat)
+
+
+def test_the_drift_schedule_needs_a_branch_not_a_pattern(uat):
+    """If the release environment deployed from patterns only, there would be no one branch
+    to check: drift detection falls back to the default branch."""
+    gitflow = uat.strategy("gitflow")
+    patterns = dataclasses.replace(gitflow, deploy={**gitflow.deploy, "prod": ("release/*",)})
+    facts = dataclasses.replace(uat, branching={**uat.branching, "gitflow": patterns})
+    assert release_branch("gitflow", uat) == "main"
+    assert release_branch("gitflow", facts) == "next"
+
+
+def test_github_applies_the_environments_and_approvals_of_project_yaml(uat, http, capsys):
+    fake = fake_for(http, "github")
+    code, lines, _ = protect(capsys, answers("github", "gitflow"), "--reviews", "0")
+    assert code == 0, lines
+    assert {env: sorted(p.values()) for env, p in fake.policies.items()} == {
+        "dev": ["next"], "staging": ["hotfix/*", "release/*"], "uat": ["uat/*"], "prod": ["main"],
+        "drift": ["next"],
+    }  # fmt: skip
+    reviewed = {env for env, state in fake.environments.items() if state["reviewers"]}
+    assert reviewed == {"uat", "prod"}
+    assert fake.environments["uat"]["reviewers"] == [{"type": "User", "id": OWNER_ID}]
+    assert fake.default_branch == "next" and "next" in fake.protection
+    fake.writes.clear()
+    code, lines, _ = protect(capsys, answers("github", "gitflow"), "--reviews", "0")
+    assert code == 0 and fake.writes == [] and set(statuses(lines).values()) == {"unchanged"}
+
+
+def test_github_names_each_environment_whose_approval_could_not_be_set(uat, http, capsys):
+    fake = fake_for(http, "github")
+    fake.denials.append(
+        lambda method, path, body: (
+            (422, "Failed to create the environment protection rule.")
+            if method == "PUT" and "/environments/" in path and body.get("reviewers")
+            else None
+        )
+    )
+    code, lines, _ = protect(capsys, answers("github", "trunk"))
+    assert code == 1
+    outcome = statuses(lines)
+    assert outcome["environment uat required reviewers"] == "not applied"
+    assert outcome["environment prod required reviewers"] == "not applied"
+    text = "\n".join(lines)
+    assert "until then uat deploys without waiting" in text
+    assert "until then prod deploys without waiting" in text
+
+
+def test_gitlab_applies_the_environments_branches_and_schedules_of_project_yaml(uat, http, capsys):
+    fake = fake_for(http, "gitlab")
+    code, lines, _ = protect(capsys, answers("gitlab", "gitflow"))
+    assert code == 0, lines
+    assert fake.project["default_branch"] == "next" and "next" in fake.branches
+    assert set(fake.environments) == {"dev", "staging", "uat", "prod"}
+    assert set(fake.protected) == {"main", "next", "release/*", "hotfix/*", "uat/*"}
+    assert [a["access_level"] for a in fake.protected["uat/*"]["push_access_levels"]] == [
+        MAINTAINERS
+    ]
+    assert {
+        name: (e["required_approval_count"], [a["access_level"] for a in e["deploy_access_levels"]])
+        for name, e in fake.protected_environments.items()
+    } == {"uat": (1, [MAINTAINERS]), "prod": (1, [MAINTAINERS])}
+    assert {s["description"]: s["ref"] for s in fake.schedules.values()} == {
+        "weekly refresh": "refs/heads/next", "nightly drift detection": "refs/heads/main",
+    }  # fmt: skip
+    fake.writes.clear()
+    code, lines, _ = protect(capsys, answers("gitlab", "gitflow"))
+    assert code == 0 and fake.writes == [] and set(statuses(lines).values()) == {"unchanged"}
+
+
+def test_gitlab_free_tier_names_the_gate_of_each_approved_environment(uat, http, capsys):
+    fake = fake_for(http, "gitlab")
+    fake.denials.append(
+        lambda method, path, body: (
+            (403, "403 Forbidden") if "/protected_environments" in path else None
+        )
+    )
+    code, lines, _ = protect(capsys, answers("gitlab", "trunk"))
+    assert code == 1
+    gates = {line.split(":", 1)[0]: line for line in lines if "not applied" in line}
+    assert set(gates) == {"protected environment uat", "protected environment prod"}
+    assert (
+        "deploy:uat job is the gate: run it only after checking staging"
+        in gates["protected environment uat"]
+    )
+    assert (
+        "deploy:prod job is the gate: run it only after checking uat"
+        in gates["protected environment prod"]
+    )
+
+
+def test_unreadable_project_yaml_cannot_run(tmp_path, monkeypatch, http, capsys):
+    fake = fake_for(http, "gitlab")
+    monkeypatch.setenv("PROJECT_FACTS", str(tmp_path / "missing.yaml"))
+    code, _, err = protect(capsys, answers("gitlab"))
+    assert code == 2 and "make protect: project.yaml:" in err and "missing.yaml" in err
+    assert fake.writes == [] and not http.calls
