@@ -44,7 +44,7 @@ if [[ -n "$promote_from" ]]; then
     git cat-file -e "$COMMIT^{commit}" 2>/dev/null ||
         die "commit $COMMIT (what $promote_from runs) is not in this clone: check out with full history"
     if [[ "$(git rev-parse "$COMMIT^{tree}")" != "$(git rev-parse 'HEAD^{tree}')" ]]; then
-        die "the files of $(git rev-parse --short HEAD) differ from what $promote_from runs ($COMMIT). Deploy them to $promote_from first (a release/* or hotfix/* branch)."
+        die "the files of $(git rev-parse --short HEAD) differ from what $promote_from runs ($COMMIT). Deploy them to $promote_from first, from a branch that deploys it (project.yaml)."
     fi
     log "Promoting what $promote_from runs: $IMAGE, built from $COMMIT (same files as this commit)"
 fi

@@ -593,8 +593,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "ecs-service-redundant",
-        "Outside dev the service runs at least two tasks: no single point of failure, and "
-        "rolling deploys keep serving.",
+        "The service runs at least the tasks its tier guarantees (min_tasks): with two or "
+        "more, no single point of failure, and rolling deploys keep serving.",
         ecs_service_redundant,
         (ECS_SERVICE,),
         tiered=True,
@@ -607,7 +607,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "rds-multi-az",
-        "In staging and prod the database has a standby in another zone and fails over to it.",
+        "Where the tier guarantees it (db_multi_az), the database has a standby in another "
+        "zone and fails over to it.",
         rds_multi_az,
         (RDS_INSTANCE,),
         tiered=True,
@@ -621,7 +622,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "rds-deletion-protection",
-        "Prod's database cannot be deleted by accident (a stray `pulumi destroy` included).",
+        "Where the tier guarantees it (db_deletion_protection), the database cannot be "
+        "deleted by accident (a stray `pulumi destroy` included).",
         rds_deletion_protection,
         (RDS_INSTANCE,),
         tiered=True,
@@ -672,14 +674,16 @@ RULES: list[Rule] = [
     ),
     Rule(
         "waf-protects-load-balancer",
-        "In staging and prod a web application firewall filters requests before the service.",
+        "Where the tier guarantees it (waf), a web application firewall filters requests "
+        "before the service.",
         waf_protects_load_balancer,
         tiered=True,
     ),
     Rule(
         "cognito-mfa",
-        "In prod every sign-in needs a second factor (an authenticator app), so a stolen or "
-        "reused password alone opens no account; where MFA is on, TOTP is the factor.",
+        "Where the tier guarantees it (mfa_required), every sign-in needs a second factor (an "
+        "authenticator app), so a stolen or reused password alone opens no account; where "
+        "MFA is on, TOTP is the factor.",
         cognito_mfa,
         (USER_POOL,),
         tiered=True,
