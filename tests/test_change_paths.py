@@ -26,7 +26,9 @@ def add_uat(project: Path) -> None:
     """The README's steps 1 and 2, as an apprentice would make them."""
     facts = project / "project.yaml"
     text = facts.read_text()
-    text = text.replace("  staging: {tier: staging}\n", "  staging: {tier: staging}\n  uat: {tier: staging}\n")
+    text = text.replace(
+        "  staging: {tier: staging}\n", "  staging: {tier: staging}\n  uat: {tier: staging}\n"
+    )
     for strategy, branches in UAT_BRANCHES.items():
         text = re.sub(
             rf"(  {strategy}:\n(?:    .*\n)*?    deploy: \{{.*?staging: \[[^\]]*\], )",
@@ -146,7 +148,9 @@ def test_change_the_answers_with_cruft_update(change, template_repo, tmp_path): 
     answers = {"gateway_date": "2027-03-01"}
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     out.mkdir(), fresh.mkdir()
-    created = cruft("create", str(template_repo), "--no-input", "--extra-context", json.dumps(answers), cwd=out)
+    created = cruft(
+        "create", str(template_repo), "--no-input", "--extra-context", json.dumps(answers), cwd=out
+    )
     assert created.returncode == 0, created.stderr
     project = out / "service_desk"
     commit_project(project)

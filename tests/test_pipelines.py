@@ -207,13 +207,15 @@ def uses_role(job: dict, variable: str) -> bool:
 def test_github_composite_action_sets_up_pulumi_and_the_role(github):
     project, answers = github
     steps = composite(project)["runs"]["steps"]
-    assert [s.get("run") for s in steps if "run" in s] == [
-        "uv sync --locked",
-        # The region is the stack's own (its config file), never a copy in the pipeline.
-        'echo "AWS_REGION=$(ci/region.sh "$ENVIRONMENT")" >>"$GITHUB_ENV"',
-    ]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs[0] == "uv sync --locked"
+    # The region is the stack's own (its config file), never a copy in the pipeline.
+    assert 'region="$(ci/region.sh "$ENVIRONMENT")"' in runs[1]
     aws = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
-    assert aws["with"] == {"role-to-assume": "${{ inputs.role }}", "aws-region": "${{ env.AWS_REGION }}"}
+    assert aws["with"] == {
+        "role-to-assume": "${{ inputs.role }}",
+        "aws-region": "${{ steps.region.outputs.region }}",
+    }
     pulumi = next(s for s in steps if s.get("uses", "").startswith("pulumi/actions@"))
     assert set(pulumi["with"]) == {"pulumi-version"}  # installs the CLI, runs nothing
     login = [s for s in steps if s.get("uses", "").startswith("pulumi/auth-actions@")]
