@@ -1,0 +1,495 @@
+"""Security: is the environment closed to the internet except through its edge, and are its
+data, secrets and permissions guarded? Security groups, TLS, WAF, CloudFront, the tasks'
+network, secrets and roles, the database, buckets, keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from epa_toolkit.inspection.checks.base import FSBP, database_flag, registry
+from epa_toolkit.inspection.inventory import Inventory, SecurityGroupRule
+from epa_toolkit.inspection.model import CheckMeta, Result, Severity, Status, Thresholds
+
+CHECKS, check = registry("security")
+
+ANYWHERE = ("0.0.0.0/0", "::/0")
+# Environment variable names that look like secrets (they belong under `secrets`).
+SECRET_NAME = ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY")
+
+
+def _opens(rule: SecurityGroupRule, ports: tuple[int, ...]) -> bool:
+    if rule["protocol"] == "-1":
+        return True
+    low, high = rule["from"] or 0, rule["to"] or 65535
+    return any(low <= port <= high for port in ports)
+
+
+@check(
+    CheckMeta(
+        id="sg_no_public_admin_ports",
+        title="No admin or database port open to the internet",
+        severity=Severity.CRITICAL,
+        risk="Anyone on the internet can try to log in to shells or databases.",
+        remediation="Remove the 0.0.0.0/0 rule; reach admin ports through SSM or a VPN.",
+        references=(
+            f"{FSBP} EC2.19",
+            "Prowler ec2_securitygroup_allow_ingress_from_internet_to_any_port",
+        ),
+        needs=("network",),
+        policy_rule="no-admin-ports-from-internet",
+    )
+)
+def sg_no_public_admin_ports(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for group in inventory["network"]["security_groups"]:
+        open_rules = [r for r in group["ingress"] if set(r["sources"]) & set(ANYWHERE)]
+        # 80/443 from anywhere is the point of an internet-facing load balancer: only
+        # admin/database ports and "all traffic" count (Prowler's most reported false positive).
+        bad = [r for r in open_rules if _opens(r, thresholds.closed_ports)]
+        yield Result(
+            Status.FAIL if bad else Status.PASS,
+            group["id"],
+            f"{len(bad)} rule(s) open admin or database ports to the internet"
+            if bad
+            else "no admin port open to the internet",
+            {"open_to_internet": open_rules},
+        )
+
+
+@check(
+    CheckMeta(
+        id="sg_default_closed",
+        title="Default security groups have no rules",
+        severity=Severity.MEDIUM,
+        risk="Anything launched without a group gets the default one, and its rules.",
+        remediation="Manage the default group with no rules (DefaultSecurityGroup).",
+        references=(f"{FSBP} EC2.2",),
+        needs=("network",),
+    )
+)
+def sg_default_closed(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for group in (g for g in inventory["network"]["security_groups"] if g["default"]):
+        rules = len(group["ingress"]) + len(group["egress"])
+        yield Result(
+            Status.PASS if rules == 0 else Status.FAIL,
+            group["id"],
+            f"{rules} rule(s)",
+            {"ingress": group["ingress"], "egress": group["egress"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="alb_https_only",
+        title="No plain HTTP from the internet reaches the app",
+        severity=Severity.HIGH,
+        risk="Plain HTTP on a public network exposes users' data and sessions.",
+        remediation="Internet-facing: add an HTTPS listener and make HTTP only redirect to it. Without a domain: "
+        "an internal load balancer behind a CloudFront VPC origin.",
+        references=(f"{FSBP} ELB.1",),
+        needs=("load_balancers",),
+        policy_rule="alb-https-only",
+    )
+)
+def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for lb in inventory["load_balancers"]:
+        if lb["scheme"] == "internal":
+            # No public address: only what is inside the VPC (a CloudFront VPC origin) reaches it.
+            yield Result(
+                Status.PASS,
+                lb["name"],
+                "internal: no public address, plain HTTP stays inside the VPC",
+                {"scheme": lb["scheme"], "listeners": lb["listeners"]},
+            )
+            continue
+        forwarding = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and li["forwards"]]
+        plain = [
+            li
+            for li in lb["listeners"]
+            if li["protocol"] == "HTTP" and not li["redirects_to_https"]
+        ]
+        https = [li for li in lb["listeners"] if li["protocol"] == "HTTPS"]
+        ok = not forwarding and not plain and bool(https)
+        message = (
+            "HTTPS; HTTP only redirects"
+            if ok
+            else f"{len(forwarding)} HTTP listener(s) forward to the app"
+            if forwarding
+            else f"{len(plain)} HTTP listener(s) do not redirect to HTTPS"
+            if plain
+            else "no HTTPS listener"
+        )
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            lb["name"],
+            message,
+            {"scheme": lb["scheme"], "listeners": lb["listeners"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="cloudfront_no_plain_http",
+        title="CloudFront uses HTTPS to viewers and to origins across the internet",
+        severity=Severity.HIGH,
+        risk="A distribution that lets viewers use HTTP, or reaches a public origin over HTTP, exposes users' data "
+        "on the internet behind an HTTPS address.",
+        remediation="Viewer protocol policy redirect-to-https; a custom origin https-only, or a VPC origin to an "
+        "internal load balancer.",
+        references=(f"{FSBP} CloudFront.3", f"{FSBP} CloudFront.9"),
+        needs=("cloudfront",),
+        policy_rule="cloudfront-no-plain-http",
+    )
+)
+def cloudfront_no_plain_http(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    if not inventory["cloudfront"]:
+        yield Result(
+            Status.SKIPPED, "-", "no CloudFront distribution (the load balancer is the edge)"
+        )
+    for distribution in inventory["cloudfront"]:
+        viewers_http = [
+            p
+            for p in distribution["viewer_protocol_policies"]
+            if p not in ("redirect-to-https", "https-only")
+        ]
+        # Only a custom origin is reached across the internet; a VPC origin stays inside AWS.
+        plain = [
+            o["id"]
+            for o in distribution["origins"]
+            if o["kind"] == "custom" and o["protocol_policy"] != "https-only"
+        ]
+        ok = not viewers_http and not plain
+        message = (
+            "viewers redirected to HTTPS; no origin reached by plain HTTP across the internet"
+            if ok
+            else f"viewers may use plain HTTP ({', '.join(viewers_http)})"
+            if viewers_http
+            else f"origin(s) {', '.join(plain)} reached by plain HTTP across the internet"
+        )
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            distribution["id"],
+            message,
+            {
+                "viewer_protocol_policies": distribution["viewer_protocol_policies"],
+                "origins": distribution["origins"],
+            },
+        )
+
+
+@check(
+    CheckMeta(
+        id="alb_tls_policy",
+        title="HTTPS listeners refuse TLS below 1.2",
+        severity=Severity.MEDIUM,
+        risk="Old TLS versions have known weaknesses.",
+        remediation="Use ELBSecurityPolicy-TLS13-1-2-2021-06.",
+        references=(f"{FSBP} ELB.17",),
+        needs=("load_balancers",),
+        policy_rule="alb-https-only",
+    )
+)
+def alb_tls_policy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    modern = (
+        "ELBSecurityPolicy-TLS13-1-2",
+        "ELBSecurityPolicy-TLS-1-2",
+        "ELBSecurityPolicy-FS-1-2",
+    )
+    for lb in inventory["load_balancers"]:
+        if lb["scheme"] == "internal" and not any(
+            x["protocol"] == "HTTPS" for x in lb["listeners"]
+        ):
+            yield Result(
+                Status.SKIPPED,
+                lb["name"],
+                "internal, no HTTPS listener: users' TLS ends at CloudFront",
+            )
+        for li in (x for x in lb["listeners"] if x["protocol"] == "HTTPS"):
+            ok = str(li["ssl_policy"]).startswith(modern)
+            yield Result(
+                Status.PASS if ok else Status.FAIL,
+                f"{lb['name']}:{li['port']}",
+                f"policy {li['ssl_policy']}",
+                {"ssl_policy": li["ssl_policy"]},
+            )
+
+
+@check(
+    CheckMeta(
+        id="rds_encrypted",
+        title="Database storage encrypted",
+        severity=Severity.HIGH,
+        risk="Disks, snapshots and backups readable if they leak.",
+        remediation="Create the database with storage encryption (KMS).",
+        references=(f"{FSBP} RDS.3",),
+        needs=("rds",),
+        policy_rule="rds-storage-encrypted",
+    )
+)
+def rds_encrypted(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    yield from database_flag(inventory, thresholds, "encrypted", label="storage encrypted")
+
+
+@check(
+    CheckMeta(
+        id="rds_not_public",
+        title="Database not publicly accessible",
+        severity=Severity.CRITICAL,
+        risk="The database answers on the internet.",
+        remediation="Set publicly_accessible false; keep it in isolated subnets.",
+        references=(f"{FSBP} RDS.2",),
+        needs=("rds",),
+        policy_rule="rds-not-public",
+    )
+)
+def rds_not_public(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for db in inventory["rds"]["instances"]:
+        yield Result(
+            Status.FAIL if db["public"] else Status.PASS,
+            db["id"],
+            f"publicly accessible: {db['public']}",
+            {"public": db["public"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="ecs_service_no_public_ip",
+        title="Tasks have no public IP",
+        severity=Severity.HIGH,
+        risk="Tasks reachable from the internet, around the load balancer and WAF.",
+        remediation="Run tasks in private subnets with assignPublicIp DISABLED.",
+        references=(f"{FSBP} ECS.2",),
+        needs=("ecs",),
+    )
+)
+def ecs_service_no_public_ip(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for s in inventory["ecs"]["services"]:
+        yield Result(
+            Status.FAIL if s["assign_public_ip"] else Status.PASS,
+            s["name"],
+            f"assign public IP: {s['assign_public_ip']}",
+            {"assign_public_ip": s["assign_public_ip"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="ecs_no_plaintext_secrets",
+        title="Secrets reach tasks from Secrets Manager, not plain variables",
+        severity=Severity.HIGH,
+        risk="Plain environment values are visible to anyone who can read the task definition.",
+        remediation="Move the value to Secrets Manager and reference it under `secrets`.",
+        references=(f"{FSBP} ECS.8",),
+        needs=("ecs", "workload"),
+    )
+)
+def ecs_no_plaintext_secrets(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for definition in inventory["workload"]["task_definitions"]:
+        for c in definition["containers"]:
+            leaked = [
+                name for name in c["env_names"] if any(word in name.upper() for word in SECRET_NAME)
+            ]
+            yield Result(
+                Status.FAIL if leaked else Status.PASS,
+                f"{definition['arn'].split('/')[-1]}:{c['name']}",
+                f"secret-looking plain variables: {leaked}"
+                if leaked
+                else f"{len(c['secret_names'])} secret(s) via Secrets Manager",
+                {"plain_variables": c["env_names"], "secrets": c["secret_names"]},
+            )
+
+
+@check(
+    CheckMeta(
+        id="ecr_scan_on_push",
+        title="Images are scanned when pushed",
+        severity=Severity.MEDIUM,
+        risk="Known vulnerabilities in the image go unnoticed.",
+        remediation="Enable scan on push on the repository.",
+        references=(f"{FSBP} ECR.1",),
+        needs=("ecs", "workload"),
+    )
+)
+def ecr_scan_on_push(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for repo in inventory["workload"]["repositories"]:
+        on = repo["scan_on_push"]
+        yield Result(
+            Status.PASS if on else Status.FAIL,
+            repo["name"],
+            f"scan on push {'on' if on else 'off'}",
+            {"scan_on_push": on},
+        )
+
+
+@check(
+    CheckMeta(
+        id="alb_waf_attached",
+        title="A web application firewall protects the load balancer",
+        severity=Severity.HIGH,
+        risk="Common web attacks reach the app unfiltered.",
+        remediation="Associate a WAF web ACL with AWS managed rules (waf: true).",
+        references=(f"{FSBP} WAF.2", "Prowler elbv2_waf_acl_attached"),
+        needs=("load_balancers", "protection"),
+        policy_rule="waf-protects-load-balancer",
+    )
+)
+def alb_waf_attached(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for lb in inventory["load_balancers"]:
+        if not thresholds.waf:
+            yield Result(Status.SKIPPED, lb["name"], f"not required in {thresholds.tier}")
+            continue
+        acl = inventory["protection"].get(lb["name"], {}).get("web_acl")
+        yield Result(
+            Status.PASS if acl else Status.FAIL,
+            lb["name"],
+            f"web ACL {acl or 'none'}",
+            {"web_acl": acl},
+        )
+
+
+@check(
+    CheckMeta(
+        id="s3_public_access_blocked",
+        title="Buckets block public access",
+        severity=Severity.CRITICAL,
+        risk="A policy or ACL mistake publishes the bucket's contents.",
+        remediation="Turn on all four public access block settings.",
+        references=(f"{FSBP} S3.8",),
+        needs=("storage",),
+        policy_rule="s3-public-access-blocked",
+    )
+)
+def s3_public_access_blocked(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    settings = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    for bucket in inventory["storage"]:
+        block = bucket["public_access_block"]
+        off = [s for s in settings if not block.get(s)]
+        yield Result(
+            Status.FAIL if off else Status.PASS,
+            bucket["name"],
+            f"off: {off}" if off else "all four settings on",
+            {"public_access_block": block},
+        )
+
+
+@check(
+    CheckMeta(
+        id="s3_encryption",
+        title="Buckets encrypt objects at rest",
+        severity=Severity.MEDIUM,
+        risk="Objects readable from the storage layer if it leaks.",
+        remediation="Set default encryption (SSE-S3 or KMS).",
+        references=(f"{FSBP} S3.4",),
+        needs=("storage",),
+        policy_rule="s3-encryption-configured",
+    )
+)
+def s3_encryption(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for bucket in inventory["storage"]:
+        ok = bucket["encryption"] in ("AES256", "aws:kms", "aws:kms:dsse")
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            bucket["name"],
+            f"default encryption {bucket['encryption']}",
+            {"sse": bucket["encryption"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="s3_tls_only",
+        title="Buckets refuse plain HTTP",
+        severity=Severity.MEDIUM,
+        risk="Requests without TLS can be read or changed on the way.",
+        remediation="Add a Deny statement for aws:SecureTransport false.",
+        references=(f"{FSBP} S3.5",),
+        needs=("storage",),
+    )
+)
+def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for bucket in inventory["storage"]:
+        ok = bucket["denies_insecure_transport"]
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            bucket["name"],
+            f"TLS-only policy {'present' if ok else 'missing'}",
+            {"denies_insecure_transport": ok},
+        )
+
+
+@check(
+    CheckMeta(
+        id="iam_workload_roles_least_privilege",
+        title="Task roles are not administrators",
+        severity=Severity.CRITICAL,
+        risk="A compromised task could do anything in the account.",
+        remediation="Grant only the actions the task needs, on its own resources.",
+        references=(f"{FSBP} IAM.1",),
+        needs=("identity",),
+    )
+)
+def iam_workload_roles_least_privilege(
+    inventory: Inventory, thresholds: Thresholds
+) -> Iterator[Result]:
+    for role in inventory["identity"]:
+
+        def wildcard(statement: dict) -> bool:
+            actions = statement.get("Action", [])
+            resources = statement.get("Resource", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = [resources] if isinstance(resources, str) else resources
+            return statement.get("Effect") == "Allow" and "*" in actions and "*" in resources
+
+        too_broad = [p for p in role["attached"] if p in ("AdministratorAccess", "PowerUserAccess")]
+        too_broad += ["inline * on *" for s in role["statements"] if wildcard(s)]
+        yield Result(
+            Status.FAIL if too_broad else Status.PASS,
+            role["name"],
+            f"too broad: {too_broad}"
+            if too_broad
+            else f"{len(role['attached'])} managed, {len(role['statements'])} inline statement(s)",
+            {"attached": role["attached"], "wildcards": too_broad},
+        )
+
+
+@check(
+    CheckMeta(
+        id="kms_rotation",
+        title="Customer keys rotate",
+        severity=Severity.MEDIUM,
+        risk="A key in use for years widens what one leak exposes.",
+        remediation="Enable automatic key rotation.",
+        references=(f"{FSBP} KMS.4",),
+        needs=("rds", "keys_and_secrets"),
+    )
+)
+def kms_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for key in inventory["keys_and_secrets"]["keys"]:
+        yield Result(
+            Status.PASS if key["rotation"] else Status.FAIL,
+            key["id"],
+            f"rotation {'on' if key['rotation'] else 'off'}",
+            {"rotation": key["rotation"]},
+        )
+
+
+@check(
+    CheckMeta(
+        id="secrets_rotation",
+        title="The database secret rotates",
+        severity=Severity.MEDIUM,
+        risk="A leaked password stays valid indefinitely.",
+        remediation="Keep RDS-managed rotation on (every 7 days by default).",
+        references=(f"{FSBP} SecretsManager.1",),
+        needs=("rds", "keys_and_secrets"),
+    )
+)
+def secrets_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for secret in inventory["keys_and_secrets"]["secrets"]:
+        on = secret["rotation"]
+        yield Result(
+            Status.PASS if on else Status.FAIL,
+            secret["arn"].split(":")[-1],
+            f"rotation {'on' if on else 'off'}",
+            {"rotation": on},
+        )

@@ -1,0 +1,112 @@
+"""Waivers, exit codes and the four report formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+
+from epa_toolkit.inspection import report
+from epa_toolkit.inspection.cli import exit_code
+from epa_toolkit.inspection.engine import apply_waivers, evaluate
+from epa_toolkit.inspection.model import SCHEMA_VERSION, Status, tier_defaults
+from tests.test_inspection_checks import BREAK, healthy_prod
+
+RUN = {"project": "desk", "environment": "prod", "tier": "prod", "account": "123456789012",
+       "region": "eu-west-2", "started": "2027-01-01T10:00:00+00:00", "finished": "2027-01-01T10:00:02+00:00"}  # fmt: skip
+
+
+def broken_findings():
+    inventory = healthy_prod()
+    BREAK["rds_multi_az"](inventory)  # high
+    BREAK["alb_deletion_protection"](inventory)  # medium
+    return evaluate(inventory, tier_defaults("prod"))
+
+
+def test_exit_codes_follow_the_contract():
+    assert exit_code(evaluate(healthy_prod(), tier_defaults("prod")), "high", strict=False) == 0
+    findings = broken_findings()
+    assert exit_code(findings, "high", strict=False) == 1
+    assert (
+        exit_code([f for f in findings if f.check.id != "rds_multi_az"], "high", strict=False) == 0
+    )
+    assert (
+        exit_code([f for f in findings if f.check.id != "rds_multi_az"], "medium", strict=False)
+        == 1
+    )
+    inventory = healthy_prod()
+    inventory["errors"]["ecs"] = "AccessDenied on DescribeServices"
+    findings = evaluate(inventory, tier_defaults("prod"))
+    assert exit_code(findings, "high", strict=False) == 0
+    assert exit_code(findings, "high", strict=True) == 3
+
+
+def test_waiver_applies_until_it_expires():
+    waiver = {
+        "check": "rds_multi_az",
+        "resource": "desk-*",
+        "reason": "migration window",
+        "expires": "2027-02-01",
+    }
+    findings = broken_findings()
+    assert apply_waivers(findings, [waiver], dt.date(2027, 1, 15)) == []
+    assert exit_code(findings, "high", strict=False) == 0
+    [waived] = [f for f in findings if f.check.id == "rds_multi_az"]
+    assert waived.waiver == "migration window (until 2027-02-01)" and waived.status == Status.FAIL
+    findings = broken_findings()
+    notes = apply_waivers(findings, [waiver], dt.date(2027, 3, 1))
+    assert notes == ["waiver for rds_multi_az on desk-prod expired on 2027-02-01: not applied"]
+    assert exit_code(findings, "high", strict=False) == 1
+
+
+def test_json_is_versioned_and_scored():
+    document = json.loads(report.to_json(RUN, broken_findings()))
+    assert document["schema_version"] == SCHEMA_VERSION
+    assert document["scores"]["reliability"]["FAIL"] == 2
+    failed = [f for f in document["findings"] if f["status"] == "FAIL"]
+    assert {f["check_id"] for f in failed} == {"rds_multi_az", "alb_deletion_protection"}
+    assert failed[0]["evidence"] and failed[0]["remediation"]
+
+
+def test_markdown_gives_the_assessor_evidence_to_verify():
+    text = report.to_markdown(RUN, broken_findings())
+    assert "AWS account 123456789012, region eu-west-2; tier prod" in text
+    assert "### FAIL: Database has a standby in another zone (`rds_multi_az`, high)" in text
+    assert '- Evidence: `{"multi_az": false}`' in text
+    assert "- Remediation: Set dbMultiAz: true (staging, prod)." in text
+
+
+def test_junit_counts_failures():
+    suite = ET.fromstring(report.to_junit(RUN, broken_findings()))
+    assert suite.get("failures") == "2"
+    assert len(suite.findall("testcase/failure")) == 2
+
+
+def test_console_colours_only_when_asked():
+    findings = broken_findings()
+    assert "\033[" not in report.to_console(RUN, findings, colour=False)
+    assert "\033[31mFAIL" in report.to_console(RUN, findings, colour=True)
+
+
+def test_json_report_matches_its_documented_schema():
+    schema = json.loads((Path(report.__file__).parent / "report-schema.json").read_text())
+    document = json.loads(
+        report.to_json(RUN | {"collection_errors": {}, "notes": []}, broken_findings())
+    )
+    jsonschema.validate(document, schema)
+    document["findings"][0]["status"] = "MAYBE"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_checks_page_is_generated_from_the_metadata():
+    from epa_toolkit.inspection import catalogue
+
+    assert (
+        "| `rds_multi_az` | high | Database has a standby in another zone |" in catalogue.render()
+    )
+    assert catalogue.main(["--check"]) == 0, "run `make docs`"
