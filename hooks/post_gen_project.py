@@ -7,9 +7,9 @@ commit always give the same bytes, which `cruft update` relies on.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -54,23 +54,18 @@ def use_gitlab_layout(project: Path) -> None:
     shutil.rmtree(project / ".github")
 
 
-def load_project_module(project: Path, name: str):
-    """A module of the new project's tools/, loaded from its file (the hook runs before
-    the project's dependencies are installed: these modules need only PyYAML, the
-    project's own facts package and, for the plan, `holidays`)."""
-    if str(project / "facts") not in sys.path:
-        sys.path.insert(0, str(project / "facts"))
-    spec = importlib.util.spec_from_file_location(f"_project_{name}", project / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def use_the_toolkit(answers: dict) -> None:
+    """Import the template's own toolkit (toolkit/src, at the commit being generated): the
+    hook runs before the project's dependencies are installed, and these steps need only
+    PyYAML and, for the plan, `holidays`. The project is the working directory."""
+    source = str(template_dir(answers) / "toolkit" / "src")
+    if source not in sys.path:
+        sys.path.insert(0, source)
 
 
 def write_pipelines(project: Path) -> None:
     """Write the pipeline files' parts that follow project.yaml (the environments' deploy
-    jobs, the delivery branches): the project's own generator, which `make docs` runs."""
-    if str(project / "facts") not in sys.path:
-        sys.path.insert(0, str(project / "facts"))
+    jobs, the delivery branches): the toolkit's generator, which `make docs` runs."""
     from project_facts import pipelines
 
     pipelines.update(project)
@@ -79,11 +74,12 @@ def write_pipelines(project: Path) -> None:
 def record_template_paragraphs(project: Path) -> None:
     """Fingerprint every paragraph the template wrote (examples, guidance, README), so
     `make ready` can tell the apprentice's words from ours, whatever they delete later."""
-    prose = load_project_module(project, "prose")
+    from epa_toolkit import prose
+
     found = set()
     for path in sorted(project.rglob("*.md")):
         found |= prose.fingerprints(path.read_text(encoding="utf-8"))
-    header = "# Fingerprints of the template's paragraphs (tools/prose.py), written at generation.\n"
+    header = "# Fingerprints of the template's paragraphs (epa_toolkit.prose), written at generation.\n"
     target = project / "docs" / "reference" / "template-paragraphs.txt"
     target.write_text(header + "".join(f"{fp}\n" for fp in sorted(found)), encoding="utf-8")
 
@@ -92,7 +88,7 @@ def write_plan(project: Path) -> str | None:
     """Date the plan in the brief; a warning when `holidays` is not installed
     (plain cookiecutter without it): `make setup` dates it then."""
     try:
-        plan = load_project_module(project, "plan")
+        from epa_toolkit import plan
     except ImportError:
         return (
             "The plan in docs/project-brief.md is dated by `make setup` (the `holidays` package is not here)."
@@ -163,6 +159,33 @@ def record_answers_for_updates(project: Path, answers: dict) -> str | None:
     return None
 
 
+HOSTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/", "bb:": "https://bitbucket.org/"}
+
+
+def toolkit_source(answers: dict) -> str:
+    """The project's uv source of the toolkit: the template repository at exactly the
+    commit generated from (`cruft update` moves it with the template), or, generated from a
+    local checkout (as the template's own tests are), that checkout's toolkit folder."""
+    location = str(answers.get("_template") or template_location(answers))
+    commit = answers.get("_commit") or template_commit(template_dir(answers))
+    for short, url in HOSTS.items():
+        if location.startswith(short):
+            location = url + location[len(short) :]
+    if location.startswith("git@"):  # git@host:owner/name.git -> ssh://git@host/owner/name.git
+        location = "ssh://" + location.replace(":", "/", 1)
+    location = location.removeprefix("git+")
+    if "://" in location and commit:
+        return f'epa-toolkit = {{ git = "{location}", rev = "{commit}", subdirectory = "toolkit" }}'
+    return f'epa-toolkit = {{ path = "{Path(location).resolve() / 'toolkit'}" }}'
+
+
+def pin_the_toolkit(project: Path, answers: dict) -> None:
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pinned = re.sub(r"^epa-toolkit = \{.*\}$", lambda _: toolkit_source(answers), text, count=1, flags=re.M)
+    pyproject.write_text(pinned, encoding="utf-8")
+
+
 def uv_step(uv_dir: str | None) -> str:
     """The line that puts uv on PATH when scripts/generate installed it for itself
     (scripts/lib/ensure-uv.sh sets EPA_TEMPLATE_UV_DIR then): `make setup` needs uv."""
@@ -198,6 +221,8 @@ def main() -> int:
         remove_gitlab_files(project)
     else:
         use_gitlab_layout(project)
+    use_the_toolkit(answers)
+    pin_the_toolkit(project, answers)
     write_pipelines(project)
     record_template_paragraphs(project)
     for warning in (write_plan(project), record_answers_for_updates(project, answers)):

@@ -57,7 +57,7 @@ mapfile -t policy < <(policy_args)
 
 migrate() {
     log "Migrating the $env database with $IMAGE"
-    uv run --no-sync python -m tools.delivery.migrate --region "$AWS_REGION" \
+    uv run --no-sync epa migrate --region "$AWS_REGION" \
         --cluster "$1" --service "$2" --image "$IMAGE" --started-by "$(started_by)"
 }
 started_by() { printf 'deploy-%s\n' "${COMMIT:0:12}"; }
@@ -93,7 +93,7 @@ fi
 
 url="$(stack_output "$env" url)"
 log "Smoke test of $url"
-if ! uv run --no-sync python -m tools.delivery.smoke --url "$url" --commit "$COMMIT"; then
+if ! uv run --no-sync epa smoke --url "$url" --commit "$COMMIT"; then
     if [[ -n "$previous" && "$previous" != "$IMAGE" ]]; then
         log "Smoke test failed: rolling $env back to $previous"
         update "$previous" "Roll back: $COMMIT failed its smoke test"

@@ -24,7 +24,7 @@ require() {
 }
 
 # environments: the environments in promotion order, one per line (project.yaml).
-environments() { uv run --no-sync python -m project_facts environments; }
+environments() { uv run --no-sync epa facts environments; }
 
 check_environment() {
     local env known
