@@ -175,14 +175,20 @@ def toolkit_source(answers: dict) -> str:
         location = "ssh://" + location.replace(":", "/", 1)
     location = location.removeprefix("git+")
     if "://" in location and commit:
-        return f'epa-toolkit = {{ git = "{location}", rev = "{commit}", subdirectory = "toolkit" }}'
-    return f'epa-toolkit = {{ path = "{Path(location).resolve() / 'toolkit'}" }}'
+        return inline_table(git=location, rev=commit, subdirectory="toolkit")
+    return inline_table(path=str(Path(location).resolve() / "toolkit"))
+
+
+def inline_table(**fields: str) -> str:
+    """`epa-toolkit = { key = "value", ... }`, the TOML line of a uv source."""
+    return "epa-toolkit = " + "{ " + ", ".join(f'{k} = "{v}"' for k, v in fields.items()) + " }"
 
 
 def pin_the_toolkit(project: Path, answers: dict) -> None:
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
-    pinned = re.sub(r"^epa-toolkit = \{.*\}$", lambda _: toolkit_source(answers), text, count=1, flags=re.M)
+    line = re.compile(r"^epa-toolkit = [{].*[}]$", re.M)
+    pinned = line.sub(lambda _: toolkit_source(answers), text, count=1)
     pyproject.write_text(pinned, encoding="utf-8")
 
 

@@ -1,6 +1,6 @@
-"""project.yaml: one source for the environments, what each tier guarantees and the branches,
-read the same way by the profiles, the policy pack, the inspection, the bootstrap and the
-repository settings; and a mistake in it is named by its key."""
+"""project.yaml: read the same way by the repository settings and the pipelines' generator;
+a mistake in it is named by its key. (The infra side: the project's
+infra/tests/test_project_facts.py.)"""
 
 import dataclasses
 import re
@@ -10,59 +10,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from project_facts import FactsError, load, parse
+from project_facts import FactsError, load, parse, project_root
 from project_facts.generated import between, sync
-from epa_toolkit.inspection.model import tier_defaults
 from epa_toolkit.repo_settings import desired
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "infra"))  # the policy pack and the profiles, as Pulumi runs them
-from environment_profile import GUARANTEES, TIER_DEFAULTS, load_profile  # noqa: E402
-from policy.rules import REQUIREMENTS  # noqa: E402
+ROOT = project_root()  # the reference project the tests run in (conftest.py)
 
 
 def facts_data() -> dict:
     return yaml.safe_load((ROOT / "project.yaml").read_text())
 
 
-def test_policy_inspection_and_profiles_hold_each_tier_to_the_same_guarantees():
-    facts = load()
-    for tier, guarantees in facts.tiers.items():
-        expected = dataclasses.asdict(guarantees)
-        assert dataclasses.asdict(REQUIREMENTS[tier]) == expected, tier
-        assert dataclasses.asdict(GUARANTEES[tier]) == expected, tier
-        inspection = dataclasses.asdict(tier_defaults(tier))
-        assert {k: inspection[k] for k in expected} == expected, tier
-        assert tier_defaults(tier).closed_ports == tuple(facts.closed_to_internet)
-    assert tier_defaults("unknown").tier == "prod", "an unknown tier is held to prod's"
-
-
-def test_every_tier_default_profile_meets_its_guarantees():
-    for tier in TIER_DEFAULTS:
-        profile = load_profile({"alertEmail": "alerts@example.com"}, tier)
-        assert profile.tier == tier
-
-
-def test_each_environment_has_a_stack_and_the_stacks_leave_the_tier_to_project_yaml():
-    facts = load()
-    stacks = sorted(p.name.split(".")[1] for p in (ROOT / "infra").glob("Pulumi.*.yaml"))
-    assert stacks == sorted(facts.names)
-    for name in facts.names:
-        config = yaml.safe_load((ROOT / "infra" / f"Pulumi.{name}.yaml").read_text())["config"]
-        assert not [key for key in config if key.endswith(":tier")], name
-
-
 ANSWERS = desired.Answers("github", "acme/desk", "trunk", "s3")
 
 
-def test_the_bootstrap_and_repository_settings_follow_the_facts():
+def test_the_repository_settings_follow_the_facts():
     facts = load()
-    sys.path.insert(0, str(ROOT / "infra" / "bootstrap"))
-    try:
-        import ci_access
-    finally:
-        sys.path.remove(str(ROOT / "infra" / "bootstrap"))
-    assert facts.names == ci_access.ENVIRONMENTS
     assert [e.name for e in desired.github_settings(ANSWERS).environments] == [
         *facts.names,
         "drift",
@@ -70,8 +33,6 @@ def test_the_bootstrap_and_repository_settings_follow_the_facts():
     assert desired.gitlab_settings(ANSWERS).environments == facts.names
     for strategy in facts.branching:
         assert desired.deploy_branches(strategy) == facts.deploy_branches(strategy)
-        subjects = ci_access.deploy_subjects("gitlab", "acme/desk", "staging", strategy)
-        assert len(subjects) == len(facts.deploy_branches(strategy)["staging"])
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
 """Entry point for `pulumi preview` / `pulumi up`: read the stack's config, build it."""
 
 import pulumi
+from project_facts import load as load_facts
 
 from environment_profile import load_profile
-from project_facts import load as load_facts
 from stack import build, require_image_to_deploy
 
 config = pulumi.Config()

@@ -14,8 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import environments
 from project_facts.generated import between, sync
+
+import environments
 from synth import synthesize
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"

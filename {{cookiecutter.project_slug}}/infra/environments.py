@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from environment_profile import EnvironmentProfile, load_profile, profile_fields
 from project_facts import load as load_facts
 from project_facts.generated import sync
+
+from environment_profile import EnvironmentProfile, load_profile, profile_fields
 from synth import project_name, stack_config
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "environments.md"

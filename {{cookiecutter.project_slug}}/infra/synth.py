@@ -21,12 +21,12 @@ from typing import Any
 
 import pulumi
 import yaml
+from project_facts import load as load_facts
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from environment_profile import load_profile
-from project_facts import load as load_facts
 from stack import build
 
 INFRA_DIR = Path(__file__).resolve().parent

@@ -35,23 +35,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def version() -> str:
-    """The toolkit's version and the commit it was installed from, when known: from the
-    installer's record (PEP 610) for a git install, else from the checkout it runs in."""
+    """The toolkit's version and the commit it was installed from: the installer's record
+    (PEP 610) names the commit of a git install, or the folder of a local one (then asked)."""
     found = metadata.version("epa-toolkit")
-    commit = None
+    return f"{found} ({commit() or 'commit unknown'})"
+
+
+def commit() -> str | None:
     try:
         direct = json.loads(metadata.distribution("epa-toolkit").read_text("direct_url.json") or "{}")
-        commit = direct.get("vcs_info", {}).get("commit_id")
     except (FileNotFoundError, json.JSONDecodeError):
-        pass
-    if commit is None:
-        here = Path(__file__).resolve().parent
-        result = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],  # noqa: S607
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        commit = result.stdout.strip() or None if result.returncode == 0 else None
-    return f"{found} ({commit or 'commit unknown'})"
+        direct = {}
+    if sha := direct.get("vcs_info", {}).get("commit_id"):
+        return sha
+    url = direct.get("url", "")
+    folder = Path(url.removeprefix("file://")) if url.startswith("file://") else Path(__file__).parent
+    result = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "HEAD"],  # noqa: S607
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return result.stdout.strip() or None if result.returncode == 0 else None
 
 
 def usage() -> str:

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from project_facts import Guarantees
+from project_facts import load as load_facts
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -36,8 +38,6 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from aws_constraints import CHECKED_TYPES, resource_findings
-from project_facts import Guarantees
-from project_facts import load as load_facts
 
 # What each tier guarantees: one table in project.yaml, shared with the environment
 # profiles and the inspection (project_facts).

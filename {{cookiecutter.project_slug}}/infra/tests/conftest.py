@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 import pytest
-
 from project_facts import load as load_facts
+
 from synth import stack_names, synthesize
 
 STACKS = stack_names()

@@ -9,6 +9,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+from project_facts import load as load_facts
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyProviderResource,
@@ -21,7 +22,6 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.rules import REQUIREMENTS, RULES, TAGGABLE_TYPES, Resource, evaluate, tier_of
-from project_facts import load as load_facts
 from tests.conftest import STACKS, model_of
 
 INFRA = Path(__file__).resolve().parents[1]
