@@ -45,9 +45,7 @@ def write_sections(root: Path, author: str = "apprentice") -> None:
                     text,
                     count=1,
                 )
-            text = re.sub(
-                r"^\*\*Status:\*\* proposed", "**Status:** accepted", text, flags=re.MULTILINE
-            )
+            text = re.sub(r"^\*\*Status:\*\* proposed", "**Status:** accepted", text, flags=re.MULTILINE)
             text = re.sub(r"^(\*\*Date:\*\*)", r"\1 2027-04-01", text, flags=re.MULTILINE)
             (root / path).write_text(text, encoding="utf-8")
 

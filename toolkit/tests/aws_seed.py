@@ -56,18 +56,16 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         nat = ec2.create_nat_gateway(SubnetId=subnets["public"][i], AllocationId=allocation,
                                      TagSpecifications=spec("natgateway"))["NatGateway"]["NatGatewayId"]  # fmt: skip
         private_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-        ec2.create_route(
-            RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
-        )
+        ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
         ec2.associate_route_table(RouteTableId=private_rt, SubnetId=subnets["private"][i])
     if len(zones) == 1:  # the load balancer and the subnet group need two zones even when broken
         for network_tier, offset in (("public", 0), ("isolated", 2)):
             subnets[network_tier].append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{offset * 64 + 48}.0/20",
                                                         AvailabilityZone=ZONES[1])["Subnet"]["SubnetId"])  # fmt: skip
 
-    alb_sg = ec2.create_security_group(
-        GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc
-    )["GroupId"]
+    alb_sg = ec2.create_security_group(GroupName=f"{project}-alb", Description="load balancer", VpcId=vpc)[
+        "GroupId"
+    ]
     # As the infrastructure code does: HTTP from CloudFront's origin-facing prefix list only
     # (broken: the old shape, plain HTTP open to the internet).
     [cloudfront_ips] = ec2.describe_managed_prefix_lists(Filters=[
@@ -102,9 +100,9 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         Targets=[{"Id": "10.30.64.10"}, {"Id": "10.30.80.10"}],
     )
 
-    app_sg = ec2.create_security_group(
-        GroupName=f"{project}-app", Description="app tasks", VpcId=vpc
-    )["GroupId"]
+    app_sg = ec2.create_security_group(GroupName=f"{project}-app", Description="app tasks", VpcId=vpc)[
+        "GroupId"
+    ]
     ecs = boto3.client("ecs", region_name=REGION)
     ecs.create_cluster(clusterName=f"{project}-cluster", tags=[{"key": x["Key"], "value": x["Value"]} for x in t],
                        settings=[{"name": "containerInsights", "value": "enhanced"}])  # fmt: skip
@@ -158,9 +156,9 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
                            MonitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring", Tags=t)  # fmt: skip
     seed_alarms(project, environment, lb["LoadBalancerArn"], services)
     seed_waf(project, lb["LoadBalancerArn"])
-    secret = rds.describe_db_instances(DBInstanceIdentifier=f"{project}-{environment}")[
-        "DBInstances"
-    ][0]["MasterUserSecret"]
+    secret = rds.describe_db_instances(DBInstanceIdentifier=f"{project}-{environment}")["DBInstances"][0][
+        "MasterUserSecret"
+    ]
     # RDS turns rotation on for the secrets it manages (every 7 days); moto does not.
     boto3.client("secretsmanager", region_name=REGION).rotate_secret(
         SecretId=secret["SecretArn"], RotationRules={"AutomaticallyAfterDays": 7}
@@ -170,9 +168,7 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
 
 def seed_alarms(project: str, environment: str, load_balancer_arn: str, services: int) -> None:
     """The core alarms, each notifying an SNS topic, as the observability component makes them."""
-    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{project}-alerts")[
-        "TopicArn"
-    ]
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{project}-alerts")["TopicArn"]
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     lb = load_balancer_arn.split(":loadbalancer/")[-1]
     names = ["app-service"] + [f"app-service-{n}" for n in range(1, services)]
@@ -181,9 +177,7 @@ def seed_alarms(project: str, environment: str, load_balancer_arn: str, services
         for m in ("HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime")
     ]
     wanted += [
-        ("AWS/ECS", m, "ServiceName", name)
-        for m in ("CPUUtilization", "MemoryUtilization")
-        for name in names
+        ("AWS/ECS", m, "ServiceName", name) for m in ("CPUUtilization", "MemoryUtilization") for name in names
     ]
     wanted += [("AWS/RDS", m, "DBInstanceIdentifier", f"{project}-{environment}")
                for m in ("CPUUtilization", "FreeStorageSpace", "DatabaseConnections")]  # fmt: skip
@@ -229,9 +223,9 @@ def seed_task_roles(project: str) -> dict[str, str]:
     iam = boto3.client("iam", region_name=REGION)
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                         "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})  # fmt: skip
-    task = iam.create_role(
-        RoleName=f"{project}-task", Path=f"/{project}/", AssumeRolePolicyDocument=trust
-    )["Role"]["Arn"]
+    task = iam.create_role(RoleName=f"{project}-task", Path=f"/{project}/", AssumeRolePolicyDocument=trust)[
+        "Role"
+    ]["Arn"]
     execution = iam.create_role(RoleName=f"{project}-execution", Path=f"/{project}/",
                                 AssumeRolePolicyDocument=trust)["Role"]["Arn"]  # fmt: skip
     iam.put_role_policy(RoleName=f"{project}-execution", PolicyName="secret", PolicyDocument=json.dumps(
@@ -247,9 +241,7 @@ def seed_key() -> str:
     return key
 
 
-def seed_distribution(
-    project: str, environment: str, tier: str, origin_domain: str, *, broken: bool
-) -> None:
+def seed_distribution(project: str, environment: str, tier: str, origin_domain: str, *, broken: bool) -> None:
     """CloudFront in front. moto keeps no VpcOriginConfig (the origin comes back with no
     origin config at all); tests/test_inspection_collect.py stubs the real shape."""
     origin = ({"CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
@@ -277,8 +269,6 @@ def seed_waf(project: str, load_balancer_arn: str) -> None:
     waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=load_balancer_arn)
     logs = boto3.client("logs", region_name=REGION)
     logs.create_log_group(logGroupName=f"aws-waf-logs-{project}")
-    group = logs.describe_log_groups(logGroupNamePrefix=f"aws-waf-logs-{project}")["logGroups"][0][
-        "arn"
-    ]
+    group = logs.describe_log_groups(logGroupNamePrefix=f"aws-waf-logs-{project}")["logGroups"][0]["arn"]
     waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": acl["ARN"],
                                                         "LogDestinationConfigs": [group.removesuffix(":*")]})  # fmt: skip

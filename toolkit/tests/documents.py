@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from project_facts import project_root
+
+ROOT = project_root()  # the reference project (conftest.py)
 
 
 def copy_project(target: Path) -> Path:

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from epa_toolkit import contribution
 
 WEEK_2 = "2026-01-05T10:00:00+00:00"  # a Monday: ISO week 2026-W02
@@ -51,10 +50,7 @@ def cruft(template_commit: str) -> str:
             "employer": "Acme",
         }
     }
-    return (
-        json.dumps({"template": "gh:x/y", "commit": template_commit, "context": context}, indent=2)
-        + "\n"
-    )
+    return json.dumps({"template": "gh:x/y", "commit": template_commit, "context": context}, indent=2) + "\n"
 
 
 @pytest.fixture
@@ -135,9 +131,7 @@ def test_a_rename_is_one_file(repo):
     (repo / "old name.txt").rename(repo / "new name.txt")
     commit(repo, "rename", when=WEEK_3)
     changes = contribution.changes(repo, first)
-    assert [(c.status, c.old_path, c.path) for c in changes] == [
-        ("renamed", "old name.txt", "new name.txt")
-    ]
+    assert [(c.status, c.old_path, c.path) for c in changes] == [("renamed", "old name.txt", "new name.txt")]
     assert contribution.line_counts(repo, first) == (0, 0, 0)
 
 

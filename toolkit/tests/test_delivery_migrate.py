@@ -6,10 +6,9 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
+from epa_toolkit.delivery import migrate as tool
 from moto import mock_aws
 from moto.moto_api import state_manager
-
-from epa_toolkit.delivery import migrate as tool
 
 REGION = "eu-west-2"
 IMAGE = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:" + "ab" * 32
@@ -83,8 +82,7 @@ def seed(with_service: bool = True) -> dict:
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto's ENIs need it
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24")["Subnet"]["SubnetId"]
-        for i in (1, 2)
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)
     ]
     group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
     ecs = boto3.client("ecs", region_name=REGION)
@@ -160,13 +158,9 @@ def test_runs_the_app_container_with_the_new_image_and_alembic(aws, capsys):
         assert migration[copied] == TASK_DEFINITION[copied], copied
     assert answer["tags"] == TAGS
     # The service's own family is left alone: Pulumi manages it.
-    assert (
-        ecs.describe_task_definition(taskDefinition="desk-dev")["taskDefinition"]["revision"] == 1
-    )
+    assert ecs.describe_task_definition(taskDefinition="desk-dev")["taskDefinition"]["revision"] == 1
 
-    [task_arn] = ecs.list_tasks(cluster="desk-dev-cluster", startedBy="pipeline-42/abc1234")[
-        "taskArns"
-    ]
+    [task_arn] = ecs.list_tasks(cluster="desk-dev-cluster", startedBy="pipeline-42/abc1234")["taskArns"]
     [task] = ecs.describe_tasks(cluster="desk-dev-cluster", tasks=[task_arn])["tasks"]
     assert task["taskDefinitionArn"] == migration["taskDefinitionArn"]
     assert task["launchType"] == "FARGATE"
@@ -212,9 +206,7 @@ def test_timeout_stops_the_task_and_fails(aws, capsys):
     finally:
         state_manager.unset_transition("ecs::task")
 
-    [task_arn] = ecs.list_tasks(cluster="desk-dev-cluster", startedBy="pipeline-42/abc1234")[
-        "taskArns"
-    ]
+    [task_arn] = ecs.list_tasks(cluster="desk-dev-cluster", startedBy="pipeline-42/abc1234")["taskArns"]
     [task] = ecs.describe_tasks(cluster="desk-dev-cluster", tasks=[task_arn])["tasks"]
     assert task["desiredStatus"] == "STOPPED"
     assert "timed out" in task["stoppedReason"]
@@ -225,9 +217,7 @@ def test_timeout_stops_the_task_and_fails(aws, capsys):
 
 # --- What moto cannot simulate: the container's exit code and start failures ---------------
 
-TASK_ARN = (
-    "arn:aws:ecs:eu-west-2:123456789012:task/desk-dev-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-)
+TASK_ARN = "arn:aws:ecs:eu-west-2:123456789012:task/desk-dev-cluster/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 SERVICE = {
     "serviceName": "desk-dev-service",
     "status": "ACTIVE",
@@ -273,8 +263,7 @@ def stubbed(*describe_tasks: dict, run_answer: dict | None = None):
     stub.add_response("register_task_definition", {"taskDefinition": REGISTERED})
     stub.add_response(
         "run_task",
-        run_answer
-        or {"tasks": [{"taskArn": TASK_ARN, "lastStatus": "PROVISIONING"}], "failures": []},
+        run_answer or {"tasks": [{"taskArn": TASK_ARN, "lastStatus": "PROVISIONING"}], "failures": []},
         expected_params={
             "cluster": "desk-dev-cluster",
             "taskDefinition": REGISTERED["taskDefinitionArn"],
@@ -319,10 +308,7 @@ def test_non_zero_exit_fails_with_reason_and_log_location(capsys):
     out = capsys.readouterr().out
     assert "FAILED: exit code 1; stop code EssentialContainerExited" in out
     assert "Essential container in task exited" in out
-    assert (
-        f"aws logs tail {LOG_GROUP} --log-stream-names migrate/app/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-        in out
-    )
+    assert f"aws logs tail {LOG_GROUP} --log-stream-names migrate/app/0f1e2d3c4b5a69788796a5b4c3d2e1f0" in out
     assert DB_CREDENTIALS_ARN not in out and "db.internal.example" not in out
 
 

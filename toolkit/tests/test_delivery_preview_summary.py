@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from epa_toolkit.delivery import preview_summary as tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preview"
@@ -167,9 +166,7 @@ def test_exit_code_beside_the_json_marks_a_failure(previews):
 
 
 def test_text_before_the_document_is_skipped(previews):
-    noise = (
-        "Installing policy pack service-desk-policies 0.0.1...\nFinished installing policy pack\n\n"
-    )
+    noise = "Installing policy pack service-desk-policies 0.0.1...\nFinished installing policy pack\n\n"
     text = noise + (FIXTURES / "digest-risky.json").read_text()
     preview = tool.load(previews("dev", text=text))
     assert preview.evaluated and preview.counts["replace"] == 2

@@ -9,7 +9,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from epa_toolkit.delivery import smoke as tool
 
 OLD = "1111111111111111111111111111111111111111"
@@ -30,9 +29,7 @@ class FakeService:
                 service.requests.append(self.path)
                 if self.path == "/version":
                     status, body = (
-                        service.versions.pop(0)
-                        if len(service.versions) > 1
-                        else service.versions[0]
+                        service.versions.pop(0) if len(service.versions) > 1 else service.versions[0]
                     )
                 elif self.path == "/healthz":
                     status, body = 200, {"status": "ok"}
@@ -82,9 +79,7 @@ def test_waits_for_the_new_commit_then_checks_health(capsys):
         version(NEW),
     ]
     with FakeService(answers) as service:
-        code = tool.main(
-            ["--url", service.url, "--commit", NEW, "--timeout", "10", "--interval", "0.01"]
-        )
+        code = tool.main(["--url", service.url, "--commit", NEW, "--timeout", "10", "--interval", "0.01"])
 
     assert code == tool.OK
     # 4 answers before the last one, which then has to come 3 times in a row.

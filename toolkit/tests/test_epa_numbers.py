@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from epa_toolkit import docs_check, writing
+
 from tests.documents import copy_project, edit
 
 ROOT = writing.ROOT
@@ -65,9 +65,7 @@ def pattern(number: int, unit: str) -> re.Pattern[str]:
     spelt = f"{number}|{NUMBER_WORDS[number]}" if number < len(NUMBER_WORDS) else str(number)
     phrases = [rf"\b(?:{spelt})[\s-]+(?:project[\s-]+)?{unit}s?\b"]
     if unit == "word":  # "at most 500", "(max 300)"
-        phrases.append(
-            rf"\b(?:at most|max(?:imum)?(?: of)?|no more than)\s+(?:{spelt})\b(?!\s+[a-z])"
-        )
+        phrases.append(rf"\b(?:at most|max(?:imum)?(?: of)?|no more than)\s+(?:{spelt})\b(?!\s+[a-z])")
     return re.compile("|".join(phrases), re.IGNORECASE)
 
 
@@ -107,9 +105,7 @@ def copies(root: Path, reference: dict) -> list[str]:
         for line_number, line in enumerate(without_generated(text).splitlines(), 1):
             if any(other.search(line) for other in NOT_THE_EPA):
                 continue
-            matches = [
-                (match[0], where) for where, regex in numbers if (match := regex.search(line))
-            ]
+            matches = [(match[0], where) for where, regex in numbers if (match := regex.search(line))]
             if matches:
                 wheres = ", ".join(where for _, where in matches)
                 found.append(f"{relative.as_posix()}:{line_number}: {matches[0][0]!r} ({wheres})")

@@ -13,11 +13,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import epa_toolkit
 import pytest
 import yaml
-
-import epa_toolkit
 from epa_toolkit import evidence, writing
+from project_facts import project_root
 
 GUIDANCE = "GUIDANCE-NEVER-IN-THE-PACK"
 EXAMPLE = "EXAMPLE-NEVER-IN-THE-PACK"
@@ -203,9 +203,7 @@ def test_the_pack_has_everything_and_no_broken_link(project, capsys):
 def test_the_manifest_matches_the_files(project):
     assert build(project) == 0
     files = contents(project / "build" / "evidence" / "tiny-evidence.zip")
-    listed = dict(
-        reversed(line.split("  ", 1)) for line in files["MANIFEST.sha256"].decode().splitlines()
-    )
+    listed = dict(reversed(line.split("  ", 1)) for line in files["MANIFEST.sha256"].decode().splitlines())
     assert sorted(listed) == sorted(n for n in files if n != "MANIFEST.sha256")
     for name, digest in listed.items():
         assert hashlib.sha256(files[name]).hexdigest() == digest, name
@@ -262,9 +260,7 @@ def test_a_draft_says_so_on_every_page(project, unfinished):
         assert evidence.DRAFT_BANNER.encode() in files[name], name
     manifest = json.loads(files["manifest.json"])
     assert manifest["draft"] is True
-    assert manifest["unfinished"] == [
-        "docs/threat-model.md:12: section threat.risks is not written"
-    ]
+    assert manifest["unfinished"] == ["docs/threat-model.md:12: section threat.risks is not written"]
 
 
 def test_a_dirty_tree_is_refused_and_a_draft_warns(project, capsys):
@@ -313,19 +309,15 @@ def test_graphviz_is_required_for_a_final_pack(project, monkeypatch, capsys):
 def test_broken_links_are_found(tmp_path):
     archive = tmp_path / "pack.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr(
-            "p/index.html", '<a href="a/b.html#x">ok</a><a href="a/">dir</a><img src="missing.png">'
-        )
+        zf.writestr("p/index.html", '<a href="a/b.html#x">ok</a><a href="a/">dir</a><img src="missing.png">')
         zf.writestr("p/a/b.html", '<a href="../index.html">up</a><a href="https://x.org">out</a>')
-        zf.writestr(
-            "p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>'
-        )
+        zf.writestr("p/source/t.html", '<link href="/static/app.css"><a href="nowhere.html">not a page</a>')
     assert evidence.broken_links(archive) == ["p/index.html: missing.png"]
 
 
 def test_models_are_made_for_the_environments_of_project_yaml(tmp_path, monkeypatch):
     """An environment added to project.yaml (uat) gets its model too, in promotion order."""
-    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "project.yaml").read_text())
+    data = yaml.safe_load((project_root() / "project.yaml").read_text())
     envs = data["environments"]
     data["environments"] = {"dev": envs["dev"], "staging": envs["staging"],
                             "uat": {"tier": "prod"}, "prod": envs["prod"]}  # fmt: skip

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from epa_toolkit.inspection.checks import REGISTRY
 from epa_toolkit.inspection.engine import evaluate
 from epa_toolkit.inspection.inventory import Inventory
@@ -192,9 +191,7 @@ def test_dev_is_not_failed_for_what_its_profile_saves():
 def test_missing_permission_is_not_evaluated_never_passed():
     inventory = healthy_prod()
     inventory["errors"]["rds"] = "AccessDenied on DescribeDBInstances"
-    findings = [
-        f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")
-    ]
+    findings = [f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")]
     assert {f.status for f in findings} == {Status.NOT_EVALUATED}
     assert "AccessDenied on DescribeDBInstances" in findings[0].message
 

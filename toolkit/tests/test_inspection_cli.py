@@ -8,14 +8,14 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from moto.server import ThreadedMotoServer
+from project_facts import project_root
 
 from tests.aws_seed import REGION, seed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = project_root()  # the reference project (conftest.py)
 
 
 def free_port() -> int:
@@ -30,9 +30,7 @@ def aws_server(monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)  # never 0.0.0.0
     server.start()
     # moto's state is per process, not per server: start each test from an empty AWS.
-    urllib.request.urlopen(
-        urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")
-    )
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
     env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,  # pragma: allowlist secret
            "MOTO_ECS_SERVICE_RUNNING": "2", "AWS_MAX_ATTEMPTS": "1"}  # fmt: skip

@@ -6,8 +6,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from moto import mock_aws
-
 from epa_toolkit.inspection import collect as collection
 from epa_toolkit.inspection.collect import (
     NothingMatched,
@@ -21,6 +19,8 @@ from epa_toolkit.inspection.collect import (
 from epa_toolkit.inspection.engine import evaluate
 from epa_toolkit.inspection.inventory import Scope
 from epa_toolkit.inspection.model import Status, tier_defaults
+from moto import mock_aws
+
 from tests.aws_seed import REGION, seed
 
 
@@ -66,9 +66,7 @@ def test_reference_shaped_prod_is_collected_and_passes():
 
 def test_misconfigured_environment_fails_the_right_checks():
     seed(broken=True)
-    findings = evaluate(
-        collect(read_only_session(REGION), "desk", "prod").inventory, tier_defaults("prod")
-    )
+    findings = evaluate(collect(read_only_session(REGION), "desk", "prod").inventory, tier_defaults("prod"))
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
             "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only",
@@ -80,9 +78,7 @@ def test_the_shared_image_repository_is_found_by_following_the_images():
     session = read_only_session(REGION)
     # The registry is tagged environment=shared: the environment's tags do not reach it.
     assert not [
-        arn
-        for arn in tagged_arns(session, "desk", "prod").arns.get("ecr", [])
-        if "repository/" in arn
+        arn for arn in tagged_arns(session, "desk", "prod").arns.get("ecr", []) if "repository/" in arn
     ]
     assert collect(session, "desk", "prod").inventory["workload"]["repositories"] == [
         {"name": "desk", "scan_on_push": True}
@@ -117,9 +113,7 @@ def test_access_denied_marks_the_section_not_evaluated():
     session = read_only_session(REGION)
 
     def deny(**kwargs):
-        raise ClientError(
-            {"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeDBInstances"
-        )
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeDBInstances")
 
     session.events.register("before-call.rds.DescribeDBInstances", deny)
     _, inventory = collect(session, "desk", "prod")
@@ -194,9 +188,7 @@ def test_a_vpc_origin_is_collected_as_one(monkeypatch):
     distribution tagged for this environment is kept, and its origin is a VPC origin."""
     session = read_only_session(REGION)
     cloudfront = client(session, "cloudfront")
-    ours, other = (
-        f"arn:aws:cloudfront::123456789012:distribution/{i}" for i in ("EOURS", "EOTHER")
-    )
+    ours, other = (f"arn:aws:cloudfront::123456789012:distribution/{i}" for i in ("EOURS", "EOTHER"))
     vpc_origin = {"VpcOriginConfig": {"VpcOriginId": "vo_1", "OriginReadTimeout": 30}}
     with Stubber(cloudfront) as stub:
         items = [distribution_summary(ours, vpc_origin), distribution_summary(other, {})]
@@ -207,9 +199,7 @@ def test_a_vpc_origin_is_collected_as_one(monkeypatch):
                 {"Key": "project", "Value": "desk"},
                 {"Key": "environment", "Value": environment},
             ]
-            stub.add_response(
-                "list_tags_for_resource", {"Tags": {"Items": tags}}, {"Resource": arn}
-            )
+            stub.add_response("list_tags_for_resource", {"Tags": {"Items": tags}}, {"Resource": arn})
         monkeypatch.setattr(collection, "client", lambda _session, _service: cloudfront)
         [distribution] = collection.collect_cloudfront(session, "desk", "prod")
     assert distribution["id"] == "EOURS"

@@ -9,11 +9,11 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
-
 from epa_toolkit.inspection import report
 from epa_toolkit.inspection.cli import exit_code
 from epa_toolkit.inspection.engine import apply_waivers, evaluate
 from epa_toolkit.inspection.model import SCHEMA_VERSION, Status, tier_defaults
+
 from tests.test_inspection_checks import BREAK, healthy_prod
 
 RUN = {"project": "desk", "environment": "prod", "tier": "prod", "account": "123456789012",
@@ -31,13 +31,8 @@ def test_exit_codes_follow_the_contract():
     assert exit_code(evaluate(healthy_prod(), tier_defaults("prod")), "high", strict=False) == 0
     findings = broken_findings()
     assert exit_code(findings, "high", strict=False) == 1
-    assert (
-        exit_code([f for f in findings if f.check.id != "rds_multi_az"], "high", strict=False) == 0
-    )
-    assert (
-        exit_code([f for f in findings if f.check.id != "rds_multi_az"], "medium", strict=False)
-        == 1
-    )
+    assert exit_code([f for f in findings if f.check.id != "rds_multi_az"], "high", strict=False) == 0
+    assert exit_code([f for f in findings if f.check.id != "rds_multi_az"], "medium", strict=False) == 1
     inventory = healthy_prod()
     inventory["errors"]["ecs"] = "AccessDenied on DescribeServices"
     findings = evaluate(inventory, tier_defaults("prod"))
@@ -94,9 +89,7 @@ def test_console_colours_only_when_asked():
 
 def test_json_report_matches_its_documented_schema():
     schema = json.loads((Path(report.__file__).parent / "report-schema.json").read_text())
-    document = json.loads(
-        report.to_json(RUN | {"collection_errors": {}, "notes": []}, broken_findings())
-    )
+    document = json.loads(report.to_json(RUN | {"collection_errors": {}, "notes": []}, broken_findings()))
     jsonschema.validate(document, schema)
     document["findings"][0]["status"] = "MAYBE"
     with pytest.raises(jsonschema.ValidationError):
@@ -106,7 +99,5 @@ def test_json_report_matches_its_documented_schema():
 def test_checks_page_is_generated_from_the_metadata():
     from epa_toolkit.inspection import catalogue
 
-    assert (
-        "| `rds_multi_az` | high | Database has a standby in another zone |" in catalogue.render()
-    )
+    assert "| `rds_multi_az` | high | Database has a standby in another zone |" in catalogue.render()
     assert catalogue.main(["--check"]) == 0, "run `make docs`"

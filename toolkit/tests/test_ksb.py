@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from epa_toolkit import ksb, writing
+
 from tests.documents import copy_project, edit
 
 REFERENCE = writing.load_reference()
@@ -36,8 +36,7 @@ def test_edited_evidence_is_kept_and_still_checks(project):
     lines = path.read_text().splitlines()
     k3 = next(i for i, line in enumerate(lines) if line.startswith("| K3 |"))
     lines[k3] = (
-        lines[k3].rstrip().rstrip("|")
-        + " Data-protection briefing I gave, [diary](records/diary.md) |"
+        lines[k3].rstrip().rstrip("|") + " Data-protection briefing I gave, [diary](records/diary.md) |"
     )
     path.write_text("\n".join(lines) + "\n")
     assert ksb.map_problems(project) == []

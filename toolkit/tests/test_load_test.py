@@ -11,7 +11,6 @@ import math
 from pathlib import Path
 
 import pytest
-
 from epa_toolkit import load_test
 from epa_toolkit.load_test import Endpoint, LoadTestError, Run, Targets
 
@@ -107,9 +106,7 @@ def test_the_report_states_targets_measurements_failures_and_the_run():
     endpoints = load_test.read_stats(FIXTURES / "failing_stats.csv")
     failures = load_test.read_failures(FIXTURES / "failing_failures.csv")
     assert failures[0] == ("POST /api/tickets", "CatchResponseError('status 401, expected 201')", 4)
-    text = load_test.render_markdown(
-        run(), endpoints, load_test.evaluate(endpoints, STARTING), failures
-    )
+    text = load_test.render_markdown(run(), endpoints, load_test.evaluate(endpoints, STARTING), failures)
     assert "**Result: targets missed**" in text
     assert "| Error rate, all requests | <= 1 % | 87.50 % (7 of 8) | **FAIL** |" in text
     assert "| Users | 20 (spawned at 5/s) |" in text

@@ -2,17 +2,13 @@
 a mistake in it is named by its key. (The infra side: the project's
 infra/tests/test_project_facts.py.)"""
 
-import dataclasses
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
-
+from epa_toolkit.repo_settings import desired
 from project_facts import FactsError, load, parse, project_root
 from project_facts.generated import between, sync
-from epa_toolkit.repo_settings import desired
 
 ROOT = project_root()  # the reference project the tests run in (conftest.py)
 
@@ -66,9 +62,7 @@ def test_the_file_as_shipped_parses():
 def test_generated_blocks_are_written_or_checked_the_same_way(tmp_path, capsys):
     page = tmp_path / "page.md"
     page.write_text("mine\n<!-- x:begin -->old<!-- x:end -->\nmine too\n")
-    new = between(
-        page.read_text(), "<!-- x:begin -->", "<!-- x:end -->", "<!-- x:begin -->new<!-- x:end -->"
-    )
+    new = between(page.read_text(), "<!-- x:begin -->", "<!-- x:end -->", "<!-- x:begin -->new<!-- x:end -->")
     assert new == "mine\n<!-- x:begin -->new<!-- x:end -->\nmine too\n", "the rest is left alone"
     assert sync(page, new, check=True, stale="page.md is out of date: run `make docs`.") == 1
     assert "run `make docs`" in capsys.readouterr().err

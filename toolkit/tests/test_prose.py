@@ -6,15 +6,15 @@ from epa_toolkit import prose
 
 
 def test_counting_rule():
-    text = "# Heading not counted\n<!-- nor this -->\nThe [pipeline](../ci.yml) runs - 3 tests | ok |\n|---|---|"
+    text = (
+        "# Heading not counted\n<!-- nor this -->\nThe [pipeline](../ci.yml) runs - 3 tests | ok |\n|---|---|"
+    )
     assert prose.count_words(text) == 6  # The pipeline runs 3 tests ok
 
 
 def test_a_paragraph_matches_whatever_its_case_emphasis_or_wrapping():
     original = "Prod runs at least two tasks across three zones, so losing a zone leaves capacity."
-    copied = (
-        "prod runs **at least two tasks** across\nthree zones -- so losing a zone leaves capacity"
-    )
+    copied = "prod runs **at least two tasks** across\nthree zones -- so losing a zone leaves capacity"
     assert prose.fingerprint(original) == prose.fingerprint(copied) is not None
     assert prose.fingerprint(
         "Prod runs at least three tasks across three zones, so losing a zone leaves capacity."
@@ -35,9 +35,7 @@ def test_table_rows_and_bullets_count_on_their_own_and_guidance_too():
     found = prose.fingerprints(markdown)
     assert prose.fingerprint(row) in found
     assert (
-        prose.fingerprint(
-            "Which threats did you rank highest and why would an attacker try them first"
-        )
+        prose.fingerprint("Which threats did you rank highest and why would an attacker try them first")
         in found
     )
     assert prose.fingerprint(

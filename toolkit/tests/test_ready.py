@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 
 import pytest
-
 from epa_toolkit import ready, writing
+
 from tests import apprentice
 from tests.documents import copy_project, edit
 
@@ -25,18 +25,13 @@ def test_a_fresh_project_is_not_ready_and_every_section_is_named(project, capsys
     assert ready.main([], project) == 1
     items = messages(ready.unfinished(project))
     for section, limits in writing.sections(project):
-        assert (
-            f"{section.location}: {section.id}: not written yet (at least {limits.min} words)"
-            in items
-        )
+        assert f"{section.location}: {section.id}: not written yet (at least {limits.min} words)" in items
     assert any(
-        item.endswith("K3: no evidence yet") and item.startswith("docs/portfolio.md:")
-        for item in items
+        item.endswith("K3: no evidence yet") and item.startswith("docs/portfolio.md:") for item in items
     )
     assert any(item.endswith("plan week 1: no steps yet") for item in items)
     assert any(
-        item.startswith("docs/ksb-analysis.md:")
-        and "K7: evidence is still the template's suggestion" in item
+        item.startswith("docs/ksb-analysis.md:") and "K7: evidence is still the template's suggestion" in item
         for item in items
     )
     assert "KSBs evidenced: 0/31 project, 0/20 discussion" in ready.summary(project)
@@ -117,8 +112,7 @@ def test_a_missing_record_and_too_few_adrs_are_named(project):
     items = messages(ready.unfinished(project))
     assert "docs/records/performance-test.md: required document: it is missing (0 found)" in items
     assert any(
-        item.startswith("docs/adr/[0-9]") and "at least 3 files match (2 found)" in item
-        for item in items
+        item.startswith("docs/adr/[0-9]") and "at least 3 files match (2 found)" in item for item in items
     )
 
 

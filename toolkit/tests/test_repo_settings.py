@@ -14,13 +14,10 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import responses
 import yaml
-
-from project_facts import Facts, load
 from epa_toolkit.repo_settings import github as github_api
 from epa_toolkit.repo_settings.cli import main
 from epa_toolkit.repo_settings.desired import (
@@ -33,8 +30,9 @@ from epa_toolkit.repo_settings.desired import (
     gitlab_settings,
     release_branch,
 )
+from project_facts import Facts, load, project_root
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = project_root()  # the reference project (conftest.py)
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
 OWNER_ID = 1001
@@ -73,9 +71,7 @@ class FakeApi:
     def install(self, mock: responses.RequestsMock) -> None:
         base = urllib.parse.urlsplit(self.base)
         # PyGithub names the default port (api.github.com:443).
-        url = re.compile(
-            f"{re.escape(f'{base.scheme}://{base.hostname}')}(:443)?{re.escape(base.path)}/.*"
-        )
+        url = re.compile(f"{re.escape(f'{base.scheme}://{base.hostname}')}(:443)?{re.escape(base.path)}/.*")
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             mock.add_callback(method, url, callback=self.handle)
 
@@ -228,9 +224,7 @@ class FakeGitHub(FakeApi):
                 "url": f"{url}/required_pull_request_reviews",
                 "dismiss_stale_reviews": reviews.get("dismiss_stale_reviews", False),
                 "require_code_owner_reviews": reviews.get("require_code_owner_reviews", False),
-                "required_approving_review_count": reviews.get(
-                    "required_approving_review_count", 0
-                ),
+                "required_approving_review_count": reviews.get("required_approving_review_count", 0),
                 "require_last_push_approval": reviews.get("require_last_push_approval", False),
             }
         for flag in ("required_linear_history", "allow_force_pushes", "allow_deletions",
@@ -244,9 +238,7 @@ class FakeGitHub(FakeApi):
         state = self.environments[env]
         rules = []
         if state["wait_timer"]:
-            rules.append(
-                {"id": 1, "node_id": "W", "type": "wait_timer", "wait_timer": state["wait_timer"]}
-            )
+            rules.append({"id": 1, "node_id": "W", "type": "wait_timer", "wait_timer": state["wait_timer"]})
         if state["reviewers"]:
             users = {u["id"]: u for u in self.users.values()}
             rules.append({
@@ -486,9 +478,7 @@ class FakeGitLab(FakeApi):
         return 200, rule
 
     def list_environments(self, **_) -> Reply:
-        return 200, [
-            {"id": i, "name": n, "state": "available"} for n, i in self.environments.items()
-        ]
+        return 200, [{"id": i, "name": n, "state": "available"} for n, i in self.environments.items()]
 
     def create_environment(self, body, **_) -> Reply:
         if body["name"] in self.environments:
@@ -510,9 +500,7 @@ class FakeGitLab(FakeApi):
             return 400, {"error": "deploy_access_levels is missing"}
         self.protected_environments[body["name"]] = {
             "name": body["name"],
-            "deploy_access_levels": [
-                self.level(a["access_level"]) for a in body["deploy_access_levels"]
-            ],
+            "deploy_access_levels": [self.level(a["access_level"]) for a in body["deploy_access_levels"]],
             "required_approval_count": body.get("required_approval_count", 0),
         }
         return 201, self.protected_environments[body["name"]]
@@ -528,9 +516,7 @@ class FakeGitLab(FakeApi):
         return 200, environment
 
     def list_schedules(self, **_) -> Reply:
-        return 200, [
-            {k: v for k, v in s.items() if k != "variables"} for s in self.schedules.values()
-        ]
+        return 200, [{k: v for k, v in s.items() if k != "variables"} for s in self.schedules.values()]
 
     def get_schedule(self, sid, **_) -> Reply:
         return 200, self.schedules[int(sid)]
@@ -582,9 +568,7 @@ class FakeGitLab(FakeApi):
     def update_variable(self, key, body, query, **_) -> Reply:
         matches = [v for v in self.variables if v["key"] == key]
         if "filter[environment_scope]" in query:
-            matches = [
-                v for v in matches if v["environment_scope"] == query["filter[environment_scope]"]
-            ]
+            matches = [v for v in matches if v["environment_scope"] == query["filter[environment_scope]"]]
         if len(matches) > 1:  # as GitLab answers when the scope is not named
             return 409, {
                 "message": "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'"
@@ -603,9 +587,7 @@ def answers(provider: str = "github", strategy: str = "trunk", backend: str = "s
 @pytest.fixture
 def http(monkeypatch):
     # No pauses between calls against the fake.
-    monkeypatch.setattr(
-        github_api, "PACE", {"seconds_between_requests": 0, "seconds_between_writes": 0}
-    )
+    monkeypatch.setattr(github_api, "PACE", {"seconds_between_requests": 0, "seconds_between_writes": 0})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
@@ -616,9 +598,7 @@ def fake_for(http, provider: str, **kwargs) -> FakeApi:
     return fake
 
 
-def protect(
-    capsys, settings: Answers, *args: str, environ: dict | None = None
-) -> tuple[int, list[str], str]:
+def protect(capsys, settings: Answers, *args: str, environ: dict | None = None) -> tuple[int, list[str], str]:
     if environ is None:
         environ = (
             {"GITHUB_TOKEN": "test-token"}
@@ -657,9 +637,7 @@ def test_trunk_protects_main_and_deploys_everything_from_it():
     }  # fmt: skip
     assert github.reviewers == ("alex",) and github.reviewers_default
     gitlab = gitlab_settings(answers("gitlab", "trunk"))
-    assert [(p.name, p.push, p.merge) for p in gitlab.protected_branches] == [
-        ("main", NO_ONE, MAINTAINERS)
-    ]
+    assert [(p.name, p.push, p.merge) for p in gitlab.protected_branches] == [("main", NO_ONE, MAINTAINERS)]
     assert {s.description: (s.ref, s.cron, s.task) for s in gitlab.schedules} == {
         "weekly refresh": ("main", "0 5 * * 1", "refresh"),
         "nightly drift detection": ("main", "0 4 * * *", "drift"),
@@ -695,9 +673,7 @@ def test_ci_variables_follow_the_backend():
     assert {name for name, _ in s3} == {
         "AWS_PUBLISH_ROLE_ARN", "AWS_PREVIEW_ROLE_ARN", "IMAGE_REPOSITORY", "PULUMI_BACKEND_URL", "AWS_DEPLOY_ROLE_ARN",
     }  # fmt: skip
-    cloud = {
-        (v.name, v.environment): v.value for v in ci_variables(OUTPUTS, "pulumi-cloud", "acme")
-    }
+    cloud = {(v.name, v.environment): v.value for v in ci_variables(OUTPUTS, "pulumi-cloud", "acme")}
     assert cloud[("PULUMI_ORG", None)] == "acme" and ("PULUMI_BACKEND_URL", None) not in cloud
     with pytest.raises(BootstrapError, match="PULUMI_ORG"):
         ci_variables(OUTPUTS, "pulumi-cloud", None)
@@ -724,13 +700,8 @@ def test_github_first_run_applies_everything_and_the_second_changes_nothing(http
     reviews = main_rule["required_pull_request_reviews"]
     assert reviews["required_approving_review_count"] == 1
     assert reviews["dismiss_stale_reviews"] and reviews["require_code_owner_reviews"]
-    assert (
-        main_rule["required_linear_history"]["enabled"] and main_rule["enforce_admins"]["enabled"]
-    )
-    assert (
-        not main_rule["allow_force_pushes"]["enabled"]
-        and not main_rule["allow_deletions"]["enabled"]
-    )
+    assert main_rule["required_linear_history"]["enabled"] and main_rule["enforce_admins"]["enabled"]
+    assert not main_rule["allow_force_pushes"]["enabled"] and not main_rule["allow_deletions"]["enabled"]
     assert {env: sorted(p.values()) for env, p in fake.policies.items()} == {
         "dev": ["main"], "staging": ["main"], "prod": ["main"], "drift": ["main"],
     }  # fmt: skip
@@ -801,9 +772,7 @@ def test_github_dry_run_changes_nothing_and_predicts_the_real_run(http, capsys, 
     assert code == 0
     assert fake.writes == []
     assert fake.environments == {} and fake.protection == {} and "develop" not in fake.branches
-    code, real_lines, _ = protect(
-        capsys, answers("github", "gitflow"), "--bootstrap-outputs", str(outputs)
-    )
+    code, real_lines, _ = protect(capsys, answers("github", "gitflow"), "--bootstrap-outputs", str(outputs))
     assert code == 0
     predicted = {k: v.removeprefix("would ") for k, v in statuses(dry_lines).items()}
     assert predicted == {k: v.removesuffix("d") for k, v in statuses(real_lines).items()}
@@ -820,17 +789,12 @@ def test_github_sets_ci_variables_from_the_bootstrap_outputs(http, capsys, tmp_p
         "IMAGE_REPOSITORY": OUTPUTS["image_repository"], "PULUMI_BACKEND_URL": OUTPUTS["pulumi_login"],
     }  # fmt: skip
     assert fake.environment_variables == {
-        (env, "AWS_DEPLOY_ROLE_ARN"): OUTPUTS[f"deploy_role_{env}"]
-        for env in ("dev", "staging", "prod")
+        (env, "AWS_DEPLOY_ROLE_ARN"): OUTPUTS[f"deploy_role_{env}"] for env in ("dev", "staging", "prod")
     }
     # The bootstrap was redeployed: one role has a new ARN.
-    outputs.write_text(
-        json.dumps({**OUTPUTS, "deploy_role_prod": "arn:aws:iam::123456789012:role/new"})
-    )
+    outputs.write_text(json.dumps({**OUTPUTS, "deploy_role_prod": "arn:aws:iam::123456789012:role/new"}))
     fake.writes.clear()
-    code, lines, _ = protect(
-        capsys, answers("github", "trunk"), "--bootstrap-outputs", str(outputs)
-    )
+    code, lines, _ = protect(capsys, answers("github", "trunk"), "--bootstrap-outputs", str(outputs))
     assert code == 0
     assert [line for line in lines if "unchanged" not in line] == [
         f"variable AWS_DEPLOY_ROLE_ARN (prod): changed: {OUTPUTS['deploy_role_prod']} -> arn:aws:iam::123456789012:role/new"
@@ -844,9 +808,7 @@ def test_github_plan_without_branch_protection_applies_the_rest(http, capsys):
     are refused; everything else is applied and the exit code says something is missing."""
     fake = fake_for(http, "github")
     upgrade = "Upgrade to GitHub Pro or make this repository public to enable this feature."
-    fake.denials.append(
-        lambda method, path, body: (403, upgrade) if "/protection" in path else None
-    )
+    fake.denials.append(lambda method, path, body: (403, upgrade) if "/protection" in path else None)
     fake.denials.append(
         lambda method, path, body: (
             (422, "Failed to create the environment protection rule.")
@@ -871,13 +833,9 @@ def test_github_organisation_needs_named_reviewers(http, capsys):
     fake = fake_for(http, "github", repository="acme/desk", owner_type="Organization")
     code, lines, _ = protect(capsys, Answers("github", "acme/desk", "trunk", "s3"))
     assert code == 1
-    assert "environment prod required reviewers: not applied: acme is an organisation" in "\n".join(
-        lines
-    )
+    assert "environment prod required reviewers: not applied: acme is an organisation" in "\n".join(lines)
     fake.users["sam"] = {"login": "sam", "id": 2002, "type": "User"}
-    code, lines, _ = protect(
-        capsys, Answers("github", "acme/desk", "trunk", "s3"), "--reviewer", "sam"
-    )
+    code, lines, _ = protect(capsys, Answers("github", "acme/desk", "trunk", "s3"), "--reviewer", "sam")
     assert code == 0
     assert fake.environments["prod"]["reviewers"] == [{"type": "User", "id": 2002}]
 
@@ -888,9 +846,7 @@ def test_missing_token_names_the_variable_and_its_scopes(http, capsys, provider)
     code, _, err = protect(capsys, answers(provider), environ={})
     assert code == 2
     if provider == "github":
-        assert (
-            "GITHUB_TOKEN is not set" in err and "Administration" in err and "Environments" in err
-        )
+        assert "GITHUB_TOKEN is not set" in err and "Administration" in err and "Environments" in err
     else:
         assert "GITLAB_TOKEN is not set" in err and "`api` scope" in err and "Maintainer" in err
     assert fake.writes == [] and not http.calls
@@ -941,13 +897,12 @@ def test_gitlab_first_run_applies_everything_and_the_second_changes_nothing(http
     assert not main_rule["allow_force_push"]
     assert set(fake.environments) == {"dev", "staging", "prod"}
     assert fake.protected_environments["prod"]["required_approval_count"] == 1
-    assert [
-        a["access_level"] for a in fake.protected_environments["prod"]["deploy_access_levels"]
-    ] == [MAINTAINERS]
+    assert [a["access_level"] for a in fake.protected_environments["prod"]["deploy_access_levels"]] == [
+        MAINTAINERS
+    ]
     schedules = {s["description"]: s for s in fake.schedules.values()}
     assert {
-        d: (s["ref"], s["cron"], s["cron_timezone"], s["variables"][0]["value"])
-        for d, s in schedules.items()
+        d: (s["ref"], s["cron"], s["cron_timezone"], s["variables"][0]["value"]) for d, s in schedules.items()
     } == {
         "weekly refresh": ("refs/heads/main", "0 5 * * 1", "UTC", "refresh"),
         "nightly drift detection": ("refs/heads/main", "0 4 * * *", "UTC", "drift"),
@@ -1005,9 +960,7 @@ def test_gitlab_changes_only_what_differs(http, capsys, tmp_path):
     schedules = {s["description"]: s for s in fake.schedules.values()}
     schedules["weekly refresh"]["cron"] = "0 5 * * 0"
     schedules["nightly drift detection"]["variables"][0]["value"] = "refresh"
-    outputs.write_text(
-        json.dumps({**OUTPUTS, "deploy_role_staging": "arn:aws:iam::123456789012:role/new"})
-    )
+    outputs.write_text(json.dumps({**OUTPUTS, "deploy_role_staging": "arn:aws:iam::123456789012:role/new"}))
     fake.writes.clear()
 
     code, lines, _ = protect(capsys, answers("gitlab"), "--bootstrap-outputs", str(outputs))
@@ -1040,9 +993,7 @@ def test_gitlab_self_managed_url_comes_from_gitlab_url(http, capsys):
 def test_gitlab_free_tier_reports_the_protected_environment_and_applies_the_rest(http, capsys):
     fake = fake_for(http, "gitlab")
     fake.denials.append(
-        lambda method, path, body: (
-            (403, "403 Forbidden") if "/protected_environments" in path else None
-        )
+        lambda method, path, body: (403, "403 Forbidden") if "/protected_environments" in path else None
     )
     code, lines, _ = protect(capsys, answers("gitlab"))
     assert code == 1
@@ -1051,11 +1002,7 @@ def test_gitlab_free_tier_reports_the_protected_environment_and_applies_the_rest
     assert outcome.pop("default branch") == "unchanged"
     assert set(outcome.values()) <= {"created", "changed"}, lines
     line = next(line for line in lines if line.startswith("protected environment prod"))
-    assert (
-        "GitLab answered 403" in line
-        and "Premium" in line
-        and "deploy:prod job is the gate" in line
-    )
+    assert "GitLab answered 403" in line and "Premium" in line and "deploy:prod job is the gate" in line
     assert set(fake.environments) == {"dev", "staging", "prod"} and len(fake.schedules) == 2
 
 
@@ -1119,14 +1066,11 @@ def test_an_added_environment_is_deployable_from_its_branches_and_approved(uat):
     assert {s.description: s.ref for s in gitlab.schedules} == {
         "weekly refresh": "next", "nightly drift detection": "main",
     }  # fmt: skip
-    assert [
-        p.name for p in gitlab_settings(answers("gitlab", "trunk"), facts=uat).protected_branches
-    ] == ["main"]
+    assert [p.name for p in gitlab_settings(answers("gitlab", "trunk"), facts=uat).protected_branches] == [
+        "main"
+    ]
 
-    scoped = {
-        v.environment
-        for v in ci_variables({**OUTPUTS, "deploy_role_uat": "arn:uat"}, "s3", None, uat)
-    }
+    scoped = {v.environment for v in ci_variables({**OUTPUTS, "deploy_role_uat": "arn:uat"}, "s3", None, uat)}
     assert scoped == {None, "dev", "staging", "uat", "prod"}
     with pytest.raises(BootstrapError, match="deploy_role_uat"):
         ci_variables(OUTPUTS, "s3", None, uat)
@@ -1185,9 +1129,7 @@ def test_gitlab_applies_the_environments_branches_and_schedules_of_project_yaml(
     assert fake.project["default_branch"] == "next" and "next" in fake.branches
     assert set(fake.environments) == {"dev", "staging", "uat", "prod"}
     assert set(fake.protected) == {"main", "next", "release/*", "hotfix/*", "uat/*"}
-    assert [a["access_level"] for a in fake.protected["uat/*"]["push_access_levels"]] == [
-        MAINTAINERS
-    ]
+    assert [a["access_level"] for a in fake.protected["uat/*"]["push_access_levels"]] == [MAINTAINERS]
     assert {
         name: (e["required_approval_count"], [a["access_level"] for a in e["deploy_access_levels"]])
         for name, e in fake.protected_environments.items()
@@ -1203,21 +1145,17 @@ def test_gitlab_applies_the_environments_branches_and_schedules_of_project_yaml(
 def test_gitlab_free_tier_names_the_gate_of_each_approved_environment(uat, http, capsys):
     fake = fake_for(http, "gitlab")
     fake.denials.append(
-        lambda method, path, body: (
-            (403, "403 Forbidden") if "/protected_environments" in path else None
-        )
+        lambda method, path, body: (403, "403 Forbidden") if "/protected_environments" in path else None
     )
     code, lines, _ = protect(capsys, answers("gitlab", "trunk"))
     assert code == 1
     gates = {line.split(":", 1)[0]: line for line in lines if "not applied" in line}
     assert set(gates) == {"protected environment uat", "protected environment prod"}
     assert (
-        "deploy:uat job is the gate: run it only after checking staging"
-        in gates["protected environment uat"]
+        "deploy:uat job is the gate: run it only after checking staging" in gates["protected environment uat"]
     )
     assert (
-        "deploy:prod job is the gate: run it only after checking uat"
-        in gates["protected environment prod"]
+        "deploy:prod job is the gate: run it only after checking uat" in gates["protected environment prod"]
     )
 
 

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
 from project_facts import project_root
 
 ROOT = project_root()  # the project this runs in (project_facts)
@@ -181,10 +182,7 @@ def statement(root: Path = ROOT) -> str:
         "",
         "| | files |",
         "|---|---:|",
-        *(
-            f"| {name} | {counts.get(name, 0)} |"
-            for name in ("added", "changed", "renamed", "removed")
-        ),
+        *(f"| {name} | {counts.get(name, 0)} |" for name in ("added", "changed", "renamed", "removed")),
         "",
         f"Lines added: {added}; lines removed: {removed}"
         + (f"; {binary} binary files (counted as files only)." if binary else "."),
@@ -220,9 +218,7 @@ def statement(root: Path = ROOT) -> str:
     out += ["", "## Commits per author per week", ""]
     if weeks:
         out += ["| ISO week | author | commits |", "|---|---|---:|"]
-        out += [
-            f"| {week} | {_cell(author)} | {n} |" for (week, author), n in sorted(weeks.items())
-        ]
+        out += [f"| {week} | {_cell(author)} | {n} |" for (week, author), n in sorted(weeks.items())]
     else:
         out += ["No commits since the baseline."]
     out += [

@@ -39,9 +39,7 @@ def section_problems(root: Path = writing.ROOT, reference: dict | None = None) -
             for section in found:
                 limits = declared.get(section.id)
                 if limits is None:
-                    problems.append(
-                        f"{section.location}: section {section.id} is not declared for this file"
-                    )
+                    problems.append(f"{section.location}: section {section.id} is not declared for this file")
                 elif section.marker != limits.marker():
                     problems.append(
                         f"{section.location}: marker should read {limits.marker()}: run `make docs`"
@@ -50,12 +48,8 @@ def section_problems(root: Path = writing.ROOT, reference: dict | None = None) -
                     problems.append(
                         f"{section.location}: {section.id} has {section.words} words, the limit is {limits.max}"
                     )
-            problems += [
-                f"{path}: section {id_} appears {n} times" for id_, n in counts.items() if n > 1
-            ]
-            problems += [
-                f"{path}: section {id_} is missing" for id_ in declared if id_ not in counts
-            ]
+            problems += [f"{path}: section {id_} appears {n} times" for id_, n in counts.items() if n > 1]
+            problems += [f"{path}: section {id_} is missing" for id_ in declared if id_ not in counts]
     return problems
 
 
@@ -87,9 +81,7 @@ def generated_problems(root: Path = writing.ROOT) -> list[str]:
     try:
         text = (root / writing.EVIDENCE).read_text(encoding="utf-8")
         if writing.updated_evidence(text, writing.load_reference(root)) != text:
-            problems.append(
-                f"{writing.EVIDENCE}: the EPA's numbers are out of date: run `make docs`"
-            )
+            problems.append(f"{writing.EVIDENCE}: the EPA's numbers are out of date: run `make docs`")
     except (OSError, ValueError) as error:
         problems.append(str(error))
     if root == writing.ROOT and catalogue.main(["--check"]) != 0:

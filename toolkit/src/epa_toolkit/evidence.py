@@ -46,19 +46,17 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import markdown
-
-from project_facts import FactsError
+from project_facts import FactsError, project_root
 from project_facts import load as load_facts
+
 from epa_toolkit import contribution, prose
 from epa_toolkit.contribution import git
-from project_facts import project_root
 
 ROOT = project_root()  # the project this runs in (project_facts)
 EXCLUDED = ("docs/examples",)  # worked examples are never submitted
 MAX_SHOWN = 25  # unfinished items on a draft's front page
 GRAPHVIZ_MISSING = (
-    "Graphviz (dot) is needed for the architecture picture: "
-    "apt install graphviz / brew install graphviz"
+    "Graphviz (dot) is needed for the architecture picture: apt install graphviz / brew install graphviz"
 )
 DRAFT_BANNER = (
     '<p class="draft-banner" role="note"><strong>DRAFT</strong>: this pack was built with '
@@ -207,9 +205,7 @@ def check_repository(root: Path, draft: bool) -> tuple[str, str, list[str]]:
     changed += [f"{path} (not committed)" for path in untracked.split("\0") if path]
     warnings = []
     if changed:
-        names = ", ".join(changed[:5]) + (
-            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        )
+        names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         message = f"Files differ from the last commit: {names}."
         if not draft:
             raise PackError(f"{message} The pack is built from HEAD exactly: commit them first.")
@@ -294,9 +290,7 @@ def rewrite_links(body: str, page: str, repo_path: str, site: Site, broken: list
         target = "" if target == "." else target
         place = None if target.startswith("../") or target == ".." else site.place(target)
         if place is None:
-            broken.append(
-                f"{repo_path}: link to {value} is not in the pack (not committed, or an example)"
-            )
+            broken.append(f"{repo_path}: link to {value} is not in the pack (not committed, or an example)")
             return match[0]
         new = relative(place, page) + (hash_ + fragment if fragment else "")
         return f'{match[1]}"{html.escape(new)}"'
@@ -324,9 +318,7 @@ def render_markdown(text: str) -> tuple[str, str | None]:
     return converter.convert(text), (heading[1] if heading else None)
 
 
-def render_documents(
-    pack: Pack, source: Path, documents: list[str], site: Site, project: str
-) -> dict:
+def render_documents(pack: Pack, source: Path, documents: list[str], site: Site, project: str) -> dict:
     """Render each document into documents/; return {repo path: title}."""
     broken: list[str] = []
     titles = {}
@@ -460,9 +452,7 @@ def mark_draft(pack: Pack) -> None:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         if DRAFT_BANNER not in text:
             text, n = re.subn(r"(<body[^>]*>)", lambda m: m[1] + DRAFT_BANNER, text, count=1)
-            path.write_text(
-                text if n else DRAFT_BANNER + text, encoding="utf-8", errors="surrogateescape"
-            )
+            path.write_text(text if n else DRAFT_BANNER + text, encoding="utf-8", errors="surrogateescape")
 
 
 # --- Manifest, archive, verification -----------------------------------------------------------
@@ -475,8 +465,7 @@ def sha256(path: Path) -> str:
 def write_manifest(pack: Pack, unfinished: list[str]) -> None:
     paths = sorted(files_under(pack.top))
     entries = [
-        {"path": p, "sha256": sha256(pack.top / p), "size": (pack.top / p).stat().st_size}
-        for p in paths
+        {"path": p, "sha256": sha256(pack.top / p), "size": (pack.top / p).stat().st_size} for p in paths
     ]
     manifest = {
         "slug": pack.slug,
@@ -487,14 +476,10 @@ def write_manifest(pack: Pack, unfinished: list[str]) -> None:
         "warnings": pack.warnings,
         "files": entries,
     }
-    (pack.top / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    )
+    (pack.top / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     lines = sorted([*entries, {"path": "manifest.json", "sha256": sha256(pack.top / "manifest.json")}],
                    key=lambda e: e["path"])  # fmt: skip
-    (pack.top / "MANIFEST.sha256").write_text(
-        "".join(f"{e['sha256']}  {e['path']}\n" for e in lines)
-    )
+    (pack.top / "MANIFEST.sha256").write_text("".join(f"{e['sha256']}  {e['path']}\n" for e in lines))
 
 
 def write_zip(top: Path, archive: Path, when: float) -> None:
@@ -515,9 +500,7 @@ class _Links(HTMLParser):
         self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.links += [
-            value for name, value in attrs if name in ("href", "src") and value is not None
-        ]
+        self.links += [value for name, value in attrs if name in ("href", "src") and value is not None]
 
 
 def broken_links(archive: Path) -> list[str]:
@@ -525,9 +508,7 @@ def broken_links(archive: Path) -> list[str]:
     with zipfile.ZipFile(archive) as zf:
         names = set(zf.namelist())
         folders = {posixpath.dirname(n) for n in names}
-        folders |= {
-            "/".join(f.split("/")[: i + 1]) for f in list(folders) for i in range(f.count("/"))
-        }
+        folders |= {"/".join(f.split("/")[: i + 1]) for f in list(folders) for i in range(f.count("/"))}
         broken = []
         for name in sorted(names):
             parts = name.split("/")
@@ -566,22 +547,16 @@ def build(root: Path, *, draft: bool, producers: list[Producer], unfinished: lis
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _build(
-    pack: Pack, prefix: str, producers: list[Producer], unfinished: list[str], out: Path
-) -> Path:
+def _build(pack: Pack, prefix: str, producers: list[Producer], unfinished: list[str], out: Path) -> Path:
     from epa_toolkit import writing
 
     source = pack.top / "source"
     extract_head(pack.root, prefix, source)
     cruft = source / ".cruft.json"
     context = (
-        json.loads(cruft.read_text()).get("context", {}).get("cookiecutter", {})
-        if cruft.is_file()
-        else {}
+        json.loads(cruft.read_text()).get("context", {}).get("cookiecutter", {}) if cruft.is_file() else {}
     )
-    readme = (
-        H1.search((source / "README.md").read_text()) if (source / "README.md").is_file() else None
-    )
+    readme = H1.search((source / "README.md").read_text()) if (source / "README.md").is_file() else None
     project = context.get("project_name") or (readme[1] if readme else pack.slug)
     context.setdefault("project_name", project)
 
@@ -630,13 +605,9 @@ def summary(archive: Path, root: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def main(
-    argv: list[str] | None = None, *, root: Path = ROOT, producers: list[Producer] | None = None
-) -> int:
+def main(argv: list[str] | None = None, *, root: Path = ROOT, producers: list[Producer] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make evidence", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--draft", action="store_true", help="build even with unfinished work, marked DRAFT"
-    )
+    parser.add_argument("--draft", action="store_true", help="build even with unfinished work, marked DRAFT")
     args = parser.parse_args(argv)
     started = time.monotonic()
     unfinished = readiness(root)

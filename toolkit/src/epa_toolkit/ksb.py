@@ -32,9 +32,7 @@ class Row:
 
 
 def all_ksbs(reference: dict) -> dict[str, dict]:
-    return {
-        k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in reference[group]
-    }
+    return {k["code"]: k for group in ("knowledge", "skills", "behaviours") for k in reference[group]}
 
 
 def codes(reference: dict, method: str) -> list[str]:
@@ -85,9 +83,7 @@ def map_problems(root: Path = writing.ROOT, reference: dict | None = None) -> li
     return problems
 
 
-def evidenced(
-    root: Path = writing.ROOT, reference: dict | None = None
-) -> dict[str, tuple[list[Row], int]]:
+def evidenced(root: Path = writing.ROOT, reference: dict | None = None) -> dict[str, tuple[list[Row], int]]:
     """Per method: the rows with evidence written, and how many KSBs the method has."""
     reference = reference or writing.load_reference(root)
     result = {}

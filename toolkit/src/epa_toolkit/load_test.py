@@ -86,8 +86,7 @@ def load_targets(path: Path) -> Targets:
     return Targets(
         **{key: _number(data[key], f"{path}: {key}") for key in NUMBERS},
         endpoint_p95_ms={
-            str(name): _number(ms, f"{path}: endpoint_p95_ms {name}")
-            for name, ms in endpoints.items()
+            str(name): _number(ms, f"{path}: endpoint_p95_ms {name}") for name, ms in endpoints.items()
         },
     )
 
@@ -298,8 +297,7 @@ def render_markdown(
     if failures:
         lines += ["", "## Failures", "", "| Request | Error | Occurrences |", "|---|---|--:|"]
         lines += [
-            f"| {request} | {error.replace('|', '/')} | {count} |"
-            for request, error, count in failures
+            f"| {request} | {error.replace('|', '/')} | {count} |" for request, error, count in failures
         ]
     lines += [
         "",
@@ -325,9 +323,7 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def authorize_url(
-    login_url: str, client_id: str, redirect_uri: str, challenge: str, state: str
-) -> str:
+def authorize_url(login_url: str, client_id: str, redirect_uri: str, challenge: str, state: str) -> str:
     query = urlencode(
         {
             "response_type": "code",
@@ -458,9 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     duration = f"{args.duration}s" if args.duration.isdigit() else args.duration
     try:
         if not url:
-            raise LoadTestError(
-                f"No URL for {args.env}: has it been deployed? (stack output url is empty)"
-            )
+            raise LoadTestError(f"No URL for {args.env}: has it been deployed? (stack output url is empty)")
         targets = load_targets(args.targets)
         try:
             fetch(f"{url}/healthz")
@@ -497,9 +491,7 @@ def main(argv: list[str] | None = None) -> int:
             service_version=describe_version(version),
             started=started.isoformat(timespec="seconds"),
             targets_file=str(
-                args.targets.relative_to(ROOT)
-                if args.targets.is_relative_to(ROOT)
-                else args.targets
+                args.targets.relative_to(ROOT) if args.targets.is_relative_to(ROOT) else args.targets
             ),
             raw_folder=shown.as_posix(),
         )
@@ -514,9 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     report.write_text(render_markdown(run, endpoints, checks, failures), encoding="utf-8")
     print()
     for check in checks:
-        print(
-            f"  {VERDICT[check.passed].strip('*'):12} {check.target}: {check.measured} ({check.limit})"
-        )
+        print(f"  {VERDICT[check.passed].strip('*'):12} {check.target}: {check.measured} ({check.limit})")
     ok = passed(checks)
     print(f"\n{'Every target met' if ok else 'Targets missed'}: {shown}.md")
     return 0 if ok else 1

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import holidays
 import yaml
-
-from project_facts.generated import between, sync
 from project_facts import project_root
+from project_facts.generated import between, sync
 
 ROOT = project_root()  # the project this runs in (project_facts)
 BRIEF = Path("docs/project-brief.md")
@@ -98,9 +97,7 @@ def render(timeline: Timeline, steps: dict[int, str]) -> str:
     for number in range(1, t.weeks + 1):
         first, last = t.week(number)
         flagged = "; ".join(t.holidays_in(first, last))
-        lines.append(
-            f"| {number} | {day(first)} to {day(last)} | {flagged} | {steps.get(number, '')} |"
-        )
+        lines.append(f"| {number} | {day(first)} to {day(last)} | {flagged} | {steps.get(number, '')} |")
     lines.append(END)
     return "\n".join(lines)
 

@@ -58,9 +58,7 @@ def missing_documents(root: Path, reference: dict) -> list[Item]:
     for doc in writing.documents(reference):
         count = len(doc.files(root))
         if count < doc.min_files:
-            wanted = (
-                f"at least {doc.min_files} files match" if doc.min_files > 1 else "it is missing"
-            )
+            wanted = f"at least {doc.min_files} files match" if doc.min_files > 1 else "it is missing"
             items.append(Item(doc.pattern, f"required document: {wanted} ({count} found)"))
     return items
 
@@ -81,15 +79,11 @@ def unwritten_sections(root: Path, reference: dict, copies: set[str]) -> list[It
         words = section.words
         if words == 0:
             items.append(
-                Item(
-                    section.location, f"{section.id}: not written yet (at least {limits.min} words)"
-                )
+                Item(section.location, f"{section.id}: not written yet (at least {limits.min} words)")
             )
         elif words < limits.min:
             items.append(
-                Item(
-                    section.location, f"{section.id}: {words} words, at least {limits.min} expected"
-                )
+                Item(section.location, f"{section.id}: {words} words, at least {limits.min} expected")
             )
         body_line = section.line + section.marker.count("\n")
         for block in prose.blocks(section.body):
@@ -112,8 +106,7 @@ def template_row(row: ksb.Row, copies: set[str]) -> bool:
 
 def missing_evidence(root: Path, reference: dict, copies: set[str]) -> list[Item]:
     items = [
-        Item(row.location, f"{row.code}: no evidence yet")
-        for row in ksb.empty_evidence(root, reference)
+        Item(row.location, f"{row.code}: no evidence yet") for row in ksb.empty_evidence(root, reference)
     ]
     for rows, _ in ksb.evidenced(root, reference).values():
         items += [
@@ -138,9 +131,7 @@ def plan_without_steps(root: Path) -> list[Item]:
     for offset, line in enumerate(text[start : text.find(plan.END)].splitlines()):
         match = plan.WEEK_ROW.match(line)
         if match and not prose.is_word(match[2]):
-            items.append(
-                Item(f"{plan.BRIEF}:{first_line + offset}", f"plan week {match[1]}: no steps yet")
-            )
+            items.append(Item(f"{plan.BRIEF}:{first_line + offset}", f"plan week {match[1]}: no steps yet"))
     return items
 
 
@@ -154,13 +145,9 @@ def undecided(root: Path, reference: dict) -> list[Item]:
             continue
         line = text.count("\n", 0, status.start()) + 1
         if status["status"].strip().lower() in ("", "proposed"):
-            items.append(
-                Item(f"{path}:{line}", "status is still proposed: accept, reject or supersede it")
-            )
+            items.append(Item(f"{path}:{line}", "status is still proposed: accept, reject or supersede it"))
         if not DATE.search(text):
-            items.append(
-                Item(f"{path}:{line + 1}", "undated: give the date of the decision (YYYY-MM-DD)")
-            )
+            items.append(Item(f"{path}:{line + 1}", "undated: give the date of the decision (YYYY-MM-DD)"))
     return items
 
 
@@ -189,9 +176,7 @@ def summary(root: Path = writing.ROOT, today: dt.date | None = None) -> str:
     for path, found in by_path.items():
         words = sum(section.words for section, _ in found)
         limited = ", ".join(
-            f"{section.id} {section.words}/{limits.max}"
-            for section, limits in found
-            if limits and limits.max
+            f"{section.id} {section.words}/{limits.max}" for section, limits in found if limits and limits.max
         )
         lines.append(f"{path.as_posix():<42} {words:>5}  {limited}")
     copies = template_fingerprints(root)

@@ -26,10 +26,10 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-
-from project_facts.generated import between, sync
-from epa_toolkit import prose
 from project_facts import project_root
+from project_facts.generated import between, sync
+
+from epa_toolkit import prose
 
 ROOT = project_root()  # the project this runs in (project_facts)
 REFERENCE = Path("docs/reference/ksb-st0825.yaml")
@@ -154,9 +154,7 @@ def parse_sections(path: Path, text: str) -> list[Section]:
     return sections
 
 
-def sections(
-    root: Path = ROOT, reference: dict | None = None
-) -> list[tuple[Section, Limits | None]]:
+def sections(root: Path = ROOT, reference: dict | None = None) -> list[tuple[Section, Limits | None]]:
     """Every writing section of every document with its declared limits (None when the
     YAML does not declare it for that file). Raises MarkerError on unpaired markers."""
     reference = reference or load_reference(root)
@@ -176,9 +174,7 @@ def write_markers(root: Path = ROOT) -> list[Path]:
         declared = {limits.id: limits for limits in doc.sections}
         for path in doc.files(root):
             text = (root / path).read_text(encoding="utf-8")
-            new = BEGIN.sub(
-                lambda m, d=declared: d[m["id"]].marker() if m["id"] in d else m.group(0), text
-            )
+            new = BEGIN.sub(lambda m, d=declared: d[m["id"]].marker() if m["id"] in d else m.group(0), text)
             if new != text:
                 changed.append(path)
                 (root / path).write_text(new, encoding="utf-8")

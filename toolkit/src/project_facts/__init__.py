@@ -37,6 +37,7 @@ def project_root(start: Path | None = None) -> Path:
             return folder
     return here
 
+
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,14}$")  # a stack, a GitHub environment, a role name part
 
 
@@ -107,16 +108,12 @@ def load(path: Path | None = None) -> Facts:
 
 
 def parse(data: dict[str, Any]) -> Facts:
-    tiers = {
-        tier: _guarantees(f"tiers.{tier}", values)
-        for tier, values in _mapping(data, "tiers").items()
-    }
+    tiers = {tier: _guarantees(f"tiers.{tier}", values) for tier, values in _mapping(data, "tiers").items()}
     environments: dict[str, str] = {}
     for name, values in _mapping(data, "environments").items():
         if not NAME.match(str(name)):
             raise FactsError(
-                f"environments.{name}: use 2 to 15 lowercase letters, digits or '-', "
-                "starting with a letter"
+                f"environments.{name}: use 2 to 15 lowercase letters, digits or '-', starting with a letter"
             )
         tier = (values or {}).get("tier") if isinstance(values, dict) else None
         if tier not in tiers:
@@ -132,9 +129,7 @@ def parse(data: dict[str, Any]) -> Facts:
     ports = _mapping(data, "closed_to_internet")
     if not all(isinstance(port, int) and 0 < port < 65536 for port in ports):
         raise FactsError("closed_to_internet: keys must be port numbers (1 to 65535)")
-    return Facts(
-        environments, strategy, branching, tiers, {int(p): str(s) for p, s in ports.items()}
-    )
+    return Facts(environments, strategy, branching, tiers, {int(p): str(s) for p, s in ports.items()})
 
 
 def _mapping(data: dict, key: str) -> dict:

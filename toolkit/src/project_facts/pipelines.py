@@ -161,8 +161,7 @@ def github_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
                 "    - name: Tag the commit prod runs and publish release notes",
                 "      run: |",
                 '        tag="v$(date -u +%Y.%m.%d).$RUN_NUMBER"',
-                '        gh release create "$tag" --target "$GITHUB_SHA" --title "$tag" '
-                "--generate-notes \\",
+                '        gh release create "$tag" --target "$GITHUB_SHA" --title "$tag" --generate-notes \\',
                 '          --notes "Deployed to prod: $IMAGE (built from $COMMIT)."',
                 "      env:",
                 "        GH_TOKEN: ${{ github.token }}",
@@ -196,9 +195,7 @@ def _gitlab_branch(branches: tuple[str, ...]) -> str:
     if len(branches) == 1 and "*" not in branches[0]:
         return f'$CI_COMMIT_BRANCH == "{branches[0]}"'
     patterns = [
-        re.escape(b[:-1]).replace("/", r"\/") + ".+"
-        if b.endswith("/*")
-        else re.escape(b).replace("/", r"\/")
+        re.escape(b[:-1]).replace("/", r"\/") + ".+" if b.endswith("/*") else re.escape(b).replace("/", r"\/")
         for b in branches
     ]
     return f"$CI_COMMIT_BRANCH =~ /^({'|'.join(patterns)})$/"
@@ -216,8 +213,7 @@ def gitlab_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
             job.append("  needs: []")
         elif d.after:
             job.append(
-                "  # The image comes from build; the report of the environment before is not "
-                "wanted here."
+                "  # The image comes from build; the report of the environment before is not wanted here."
             )
             job.append(f'  needs: [build, {{job: "deploy:{d.after}", artifacts: false}}]')
         else:
@@ -267,8 +263,7 @@ def gitlab_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
     return {
         GITLAB: {
             "route": route(facts),
-            "branches": '- if: $CI_PIPELINE_SOURCE == "push" && '
-            + _gitlab_branch(delivery_branches(facts)),
+            "branches": '- if: $CI_PIPELINE_SOURCE == "push" && ' + _gitlab_branch(delivery_branches(facts)),
             "build": "\n".join(
                 [
                     f'- if: {building} && $SCHEDULE_TASK == "refresh"',

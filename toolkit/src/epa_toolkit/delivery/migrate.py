@@ -128,9 +128,7 @@ def app_container(task_definition: dict, service: dict) -> dict:
     raise MigrationError(f"cannot tell which container is the app's (containers: {names})")
 
 
-def migration_task_definition(
-    task_definition: dict, container: dict, image: str, tags: list[dict]
-) -> dict:
+def migration_task_definition(task_definition: dict, container: dict, image: str, tags: list[dict]) -> dict:
     """The register_task_definition request: the app's task and container, with the new
     image and the migration command. Pure: tests read it without AWS."""
     migrator = {key: value for key, value in container.items() if key not in SERVER_ONLY}
@@ -140,9 +138,7 @@ def migration_task_definition(
         options = {**logging.get("options", {}), "awslogs-stream-prefix": LOG_STREAM_PREFIX}
         migrator["logConfiguration"] = {**logging, "options": options}
     request = {key: task_definition[key] for key in COPIED_FIELDS if task_definition.get(key)}
-    request.update(
-        family=task_definition["family"] + FAMILY_SUFFIX, containerDefinitions=[migrator]
-    )
+    request.update(family=task_definition["family"] + FAMILY_SUFFIX, containerDefinitions=[migrator])
     if tags:  # project/environment tags: cost reports and the inspection find the task
         request["tags"] = tags
     return request
@@ -257,9 +253,7 @@ def migrate(
             "Run `pulumi up` first, then the migrations again."
         )
         return NO_SERVICE
-    answer = ecs.describe_task_definition(
-        taskDefinition=described["taskDefinition"], include=["TAGS"]
-    )
+    answer = ecs.describe_task_definition(taskDefinition=described["taskDefinition"], include=["TAGS"])
     current = answer["taskDefinition"]
     container = app_container(current, described)
     say(
@@ -270,13 +264,10 @@ def migrate(
     registered = ecs.register_task_definition(**request)["taskDefinition"]
     say(f"registered {registered['family']}:{registered['revision']} running {image}")
 
-    started = ecs.run_task(
-        **run_request(described, cluster, registered["taskDefinitionArn"], started_by)
-    )
+    started = ecs.run_task(**run_request(described, cluster, registered["taskDefinitionArn"], started_by))
     if started.get("failures") or not started.get("tasks"):
         reasons = "; ".join(
-            f"{f.get('reason', '')} {f.get('detail', '')}".strip()
-            for f in started.get("failures", [])
+            f"{f.get('reason', '')} {f.get('detail', '')}".strip() for f in started.get("failures", [])
         )
         say(f"FAILED: ECS did not start the migration task: {reasons or 'no reason given'}")
         return FAILED
@@ -289,9 +280,7 @@ def migrate(
         # Stop it rather than leave it running unwatched: a retried pipeline would start a
         # second `alembic upgrade` against the same database.
         try:
-            ecs.stop_task(
-                cluster=cluster, task=task_arn, reason=f"migration timed out after {timeout:.0f} s"
-            )
+            ecs.stop_task(cluster=cluster, task=task_arn, reason=f"migration timed out after {timeout:.0f} s")
             stopped_note = "the task was stopped"
         except ClientError as error:
             stopped_note = (
@@ -332,12 +321,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="who started the task, shown in ECS: e.g. pipeline-<id>/<commit> "
         "(letters, digits, - _ /; default: migrate/<digest prefix>)",
     )
-    parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds (default: 900)"
-    )
-    parser.add_argument(
-        "--interval", type=float, default=DEFAULT_INTERVAL, help="seconds between checks"
-    )
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds (default: 900)")
+    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL, help="seconds between checks")
     args = parser.parse_args(argv)
     # A digest names exactly the image that was built and scanned; a tag could move.
     if not IMAGE_BY_DIGEST.fullmatch(args.image):

@@ -358,8 +358,7 @@ def render(previews: list[Preview], title: str) -> str:
         else:
             counts = [UNKNOWN] * len(COLUMNS)  # unknown, which is not zero
         out.append(
-            f"| {preview.environment} | {result(preview)} | {' | '.join(counts)} "
-            f"| {policy_cell(preview)} |"
+            f"| {preview.environment} | {result(preview)} | {' | '.join(counts)} | {policy_cell(preview)} |"
         )
     out.append("")
     for preview in previews:
@@ -380,9 +379,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="Summarise `pulumi preview --json` files (one per environment) as Markdown.",
         epilog="Exit codes: 0 written, 1 could not write --output, 2 usage.",
     )
-    parser.add_argument(
-        "previews", nargs="+", type=Path, help="build/preview/<environment>.json, in order"
-    )
+    parser.add_argument("previews", nargs="+", type=Path, help="build/preview/<environment>.json, in order")
     parser.add_argument("--output", type=Path, help="also write the Markdown to this file")
     parser.add_argument("--title", default="Infrastructure preview")
     return parser.parse_args(argv)

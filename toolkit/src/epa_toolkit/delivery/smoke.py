@@ -204,9 +204,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds in all (default: 600)"
     )
-    parser.add_argument(
-        "--interval", type=float, default=DEFAULT_INTERVAL, help="seconds between tries"
-    )
+    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL, help="seconds between tries")
     args = parser.parse_args(argv)
     if not args.url.startswith(("http://", "https://")):
         parser.error(f"--url must start with http:// or https://, got {args.url!r}")

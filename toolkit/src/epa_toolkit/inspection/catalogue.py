@@ -7,12 +7,12 @@ python -m epa_toolkit.inspection.catalogue --check    # exit 1 if it is out of d
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from project_facts import project_root
 from project_facts.generated import sync
+
 from epa_toolkit.inspection.checks import REGISTRY
 from epa_toolkit.inspection.model import PILLARS
-from project_facts import project_root
 
 PAGE = project_root() / "docs" / "inspection-checks.md"
 

@@ -42,36 +42,24 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--region", required=True)
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    parser.add_argument(
-        "--format", default="console", help="comma-separated: console, json, markdown, junit"
-    )
-    parser.add_argument(
-        "--output", type=Path, help="file (one format) or folder (several) for the reports"
-    )
+    parser.add_argument("--format", default="console", help="comma-separated: console, json, markdown, junit")
+    parser.add_argument("--output", type=Path, help="file (one format) or folder (several) for the reports")
     parser.add_argument("--fail-on", default="high", choices=[s.value for s in Severity])
-    parser.add_argument(
-        "--waivers", type=Path, help="YAML list of {check, resource, reason, expires}"
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 3 when checks could not be evaluated"
-    )
+    parser.add_argument("--waivers", type=Path, help="YAML list of {check, resource, reason, expires}")
+    parser.add_argument("--strict", action="store_true", help="exit 3 when checks could not be evaluated")
     parser.add_argument("--exit-zero", action="store_true", help="always exit 0")
     args = parser.parse_args(argv)
     args.formats = [f.strip() for f in args.format.split(",")]
     unknown = set(args.formats) - FORMATS
     if unknown:
-        parser.error(
-            f"--format: {', '.join(sorted(unknown))} not allowed; use {', '.join(sorted(FORMATS))}"
-        )
+        parser.error(f"--format: {', '.join(sorted(unknown))} not allowed; use {', '.join(sorted(FORMATS))}")
     return args
 
 
 def exit_code(findings, fail_on: str, strict: bool) -> int:
     threshold = SEVERITY_ORDER.index(Severity(fail_on))
     if any(
-        f.status == Status.FAIL
-        and not f.waiver
-        and SEVERITY_ORDER.index(f.check.severity) >= threshold
+        f.status == Status.FAIL and not f.waiver and SEVERITY_ORDER.index(f.check.severity) >= threshold
         for f in findings
     ):
         return 1
@@ -121,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     for fmt in (fmt for fmt in args.formats if fmt not in files):
         sys.stdout.write(renderers[fmt]())
     for fmt in files:
-        target = (
-            args.output if len(files) == 1 else args.output / f"{args.environment}.{suffix[fmt]}"
-        )
+        target = args.output if len(files) == 1 else args.output / f"{args.environment}.{suffix[fmt]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(renderers[fmt]())
         print(f"wrote {target}", file=sys.stderr)

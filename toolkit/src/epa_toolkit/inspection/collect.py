@@ -62,9 +62,7 @@ def refuse_writes(model, **kwargs) -> None:
         )
 
 
-def read_only_session(
-    region: str, profile: str | None = None, config: Config = RETRIES
-) -> boto3.Session:
+def read_only_session(region: str, profile: str | None = None, config: Config = RETRIES) -> boto3.Session:
     session = boto3.Session(region_name=region, profile_name=profile)
     session.events.register("before-call", refuse_writes)
     session._inspection_config = config
@@ -79,9 +77,7 @@ def paginate(api, operation: str, key: str, **params) -> list[dict]:
     """Every page of a list call (pagination is not optional: big accounts have many pages)."""
     if api.can_paginate(operation):
         return [
-            item
-            for page in api.get_paginator(operation).paginate(**params)
-            for item in page.get(key, [])
+            item for page in api.get_paginator(operation).paginate(**params) for item in page.get(key, [])
         ]
     return getattr(api, operation)(**params).get(key, [])
 
@@ -157,15 +153,12 @@ def collect_network(session, arns: dict[str, list[str]]) -> Network:
         main = [
             t
             for t in tables
-            if t["VpcId"] == subnet["VpcId"]
-            and any(a.get("Main") for a in t.get("Associations", []))
+            if t["VpcId"] == subnet["VpcId"] and any(a.get("Main") for a in t.get("Associations", []))
         ]
         return (explicit or main or [{}])[0]
 
     def default_route(table: dict) -> dict:
-        return next(
-            (r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"), {}
-        )
+        return next((r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"), {})
 
     out_subnets = []
     for subnet in subnets:
@@ -327,9 +320,7 @@ def collect_cloudfront(session, project: str, environment: str) -> list[Distribu
                 {
                     "id": item["Id"],
                     "domain": item["DomainName"],
-                    "viewer_protocol_policies": sorted(
-                        {b["ViewerProtocolPolicy"] for b in behaviours}
-                    ),
+                    "viewer_protocol_policies": sorted({b["ViewerProtocolPolicy"] for b in behaviours}),
                     "origins": [_origin(o) for o in item["Origins"].get("Items") or []],
                 }
             )
@@ -350,9 +341,7 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> Ecs:
         return {"services": []}
     targets = {
         t["ResourceId"]: t
-        for t in paginate(
-            autoscaling, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs"
-        )
+        for t in paginate(autoscaling, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs")
     }
     policies: dict[str, int] = {}
     for policy in paginate(
@@ -369,21 +358,13 @@ def collect_ecs(session, arns: dict[str, list[str]]) -> Ecs:
     }
     services = []
     for cluster, service_arns in sorted(by_cluster.items()):
-        task_arns = paginate(
-            ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING"
-        )
+        task_arns = paginate(ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING")
         zones_by_service: dict[str, list[str]] = {}
-        for chunk in (
-            task_arns[i : i + 100] for i in range(0, len(task_arns), 100)
-        ):  # API limit: 100
+        for chunk in (task_arns[i : i + 100] for i in range(0, len(task_arns), 100)):  # API limit: 100
             for task in ecs.describe_tasks(cluster=cluster, tasks=chunk)["tasks"]:
                 if task.get("availabilityZone"):
-                    zones_by_service.setdefault(task.get("group", ""), []).append(
-                        task["availabilityZone"]
-                    )
-        for chunk in (
-            service_arns[i : i + 10] for i in range(0, len(service_arns), 10)
-        ):  # API limit: 10
+                    zones_by_service.setdefault(task.get("group", ""), []).append(task["availabilityZone"])
+        for chunk in (service_arns[i : i + 10] for i in range(0, len(service_arns), 10)):  # API limit: 10
             for s in ecs.describe_services(cluster=cluster, services=chunk)["services"]:
                 resource_id = f"service/{cluster}/{s['serviceName']}"
                 target = targets.get(resource_id)
@@ -425,9 +406,7 @@ def collect_rds(session, arns: dict[str, list[str]]) -> Rds:
     for arn in arns.get("rds", []):
         if ":db:" not in arn:
             continue
-        for db in rds.describe_db_instances(DBInstanceIdentifier=arn.split(":db:")[-1])[
-            "DBInstances"
-        ]:
+        for db in rds.describe_db_instances(DBInstanceIdentifier=arn.split(":db:")[-1])["DBInstances"]:
             instances.append(
                 {
                     "id": db["DBInstanceIdentifier"],
@@ -489,9 +468,7 @@ def collect_workload(session, arns: dict[str, list[str]], services: list) -> Wor
                                    registryId=registry, repositoryNames=sorted(names))
     ]  # fmt: skip
     wanted = {c["log_group"] for d in definitions for c in d["containers"] if c["log_group"]}
-    groups = [
-        g for g in paginate(logs, "describe_log_groups", "logGroups") if g["logGroupName"] in wanted
-    ]
+    groups = [g for g in paginate(logs, "describe_log_groups", "logGroups") if g["logGroupName"] in wanted]
     return {
         "task_definitions": definitions,
         "repositories": [{"name": r["repositoryName"],
@@ -529,9 +506,7 @@ def collect_protection(session, load_balancers: list[LoadBalancer]) -> dict[str,
     return result
 
 
-def collect_storage(
-    session, arns: dict[str, list[str]], load_balancers: list[LoadBalancer]
-) -> list[Bucket]:
+def collect_storage(session, arns: dict[str, list[str]], load_balancers: list[LoadBalancer]) -> list[Bucket]:
     """The environment's buckets: tagged ones and the load balancers' access-log buckets."""
     s3 = client(session, "s3")
     names = {arn.split(":::")[-1] for arn in arns.get("s3", [])}
@@ -545,9 +520,7 @@ def collect_storage(
                 raise
             block = {}
         try:
-            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"][
-                "Rules"
-            ]
+            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
             algorithm = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
@@ -567,8 +540,7 @@ def collect_storage(
 def _denies_http(policy: dict) -> bool:
     return any(
         st.get("Effect") == "Deny"
-        and str(st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")).lower()
-        == "false"
+        and str(st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")).lower() == "false"
         for st in policy.get("Statement", [])
     )
 
@@ -596,9 +568,7 @@ def collect_identity(session, definitions: list) -> list[Role]:
 def collect_keys_and_secrets(session, instances: list) -> KeysAndSecrets:
     kms, secrets = client(session, "kms"), client(session, "secretsmanager")
     keys = sorted({db["kms_key_id"] for db in instances if db.get("kms_key_id")})
-    secret_arns = sorted(
-        {db["master_secret_arn"] for db in instances if db.get("master_secret_arn")}
-    )
+    secret_arns = sorted({db["master_secret_arn"] for db in instances if db.get("master_secret_arn")})
     return {
         "keys": [{"id": k, "rotation": kms.get_key_rotation_status(KeyId=k)["KeyRotationEnabled"]} for k in keys],
         "secrets": [{"arn": a, "rotation": bool(secrets.describe_secret(SecretId=a).get("RotationEnabled"))}
@@ -640,9 +610,7 @@ def collect(session, project: str, environment: str) -> Collected:
         "workload": lambda: collect_workload(session, arns, inventory["ecs"]["services"]),
         "protection": lambda: collect_protection(session, inventory["load_balancers"]),
         "storage": lambda: collect_storage(session, arns, inventory["load_balancers"]),
-        "keys_and_secrets": lambda: collect_keys_and_secrets(
-            session, inventory["rds"]["instances"]
-        ),
+        "keys_and_secrets": lambda: collect_keys_and_secrets(session, inventory["rds"]["instances"]),
         "identity": lambda: collect_identity(session, inventory["workload"]["task_definitions"]),
         "cloudfront": lambda: collect_cloudfront(session, project, environment),
     }

@@ -18,9 +18,7 @@ from epa_toolkit.inspection.model import Finding, Result, Status, Thresholds
 def evaluate(inventory: Inventory, thresholds: Thresholds) -> list[Finding]:
     findings = []
     for meta, function in REGISTRY:
-        failed = {
-            need: inventory["errors"][need] for need in meta.needs if need in inventory["errors"]
-        }
+        failed = {need: inventory["errors"][need] for need in meta.needs if need in inventory["errors"]}
         if failed:
             reason = "; ".join(f"{section}: {why}" for section, why in failed.items())
             findings.append(Finding(meta, Status.NOT_EVALUATED, "-", f"could not collect {reason}"))
@@ -64,9 +62,7 @@ def apply_waivers(findings: list[Finding], waivers: list[dict], today: dt.date) 
             else dt.date.fromisoformat(str(waiver["expires"]))
         )
         for finding in findings:
-            if finding.check.id == waiver["check"] and fnmatch.fnmatch(
-                finding.resource, waiver["resource"]
-            ):
+            if finding.check.id == waiver["check"] and fnmatch.fnmatch(finding.resource, waiver["resource"]):
                 if expires < today:
                     notes.append(
                         f"waiver for {waiver['check']} on {finding.resource} expired on {expires}: not applied"

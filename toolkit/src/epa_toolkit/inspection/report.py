@@ -73,9 +73,7 @@ def to_junit(run: dict, findings: list[Finding]) -> str:
                        errors=str(sum(f.status in (Status.ERROR, Status.NOT_EVALUATED) for f in findings)),
                        skipped=str(sum(f.status == Status.SKIPPED or bool(f.waiver) for f in findings)))  # fmt: skip
     for f in findings:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"{f.check.pillar}.{f.check.id}", name=f.resource
-        )
+        case = ET.SubElement(suite, "testcase", classname=f"{f.check.pillar}.{f.check.id}", name=f.resource)
         if f.waiver or f.status == Status.SKIPPED:
             ET.SubElement(case, "skipped", message=f.waiver or f.message)
         elif f.status == Status.FAIL:

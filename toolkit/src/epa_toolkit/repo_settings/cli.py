@@ -13,16 +13,16 @@ from pathlib import Path
 import requests
 from github import BadCredentialsException, GithubException, UnknownObjectException
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabGetError
-
 from project_facts import Facts, FactsError, project_root
 from project_facts import load as load_facts
+
 from epa_toolkit.repo_settings import github as github_api
 from epa_toolkit.repo_settings import gitlab as gitlab_api
 from epa_toolkit.repo_settings.desired import (
-    AnswersError,
-    answers_of,
     Answers,
+    AnswersError,
     BootstrapError,
+    answers_of,
     approval_environments,
     ci_variables,
     github_settings,
@@ -62,9 +62,7 @@ def parse(argv: list[str] | None, answers: Answers, facts: Facts) -> argparse.Na
         ),
         epilog=(github_api if answers.provider == "github" else gitlab_api).AUTH_HELP,
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="show what would change; change nothing"
-    )
+    parser.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     if answers.provider == "github":
         parser.add_argument(
             "--reviews",
@@ -95,9 +93,7 @@ def parse(argv: list[str] | None, answers: Answers, facts: Facts) -> argparse.Na
     )
     args = parser.parse_args(argv)
     if args.pulumi_org and answers.backend != "pulumi-cloud":
-        parser.error(
-            f"--pulumi-org is for the pulumi-cloud backend; this project uses {answers.backend}"
-        )
+        parser.error(f"--pulumi-org is for the pulumi-cloud backend; this project uses {answers.backend}")
     if answers.provider == "github":
         args.reviewer = tuple(
             login for value in args.reviewer for login in re.split(r"[,\s]+", value) if login
@@ -139,9 +135,7 @@ def run_github(args, answers: Answers, environ: Mapping[str, str], variables, fa
     try:
         repo = gh.get_repo(answers.repository)
     except BadCredentialsException:
-        raise CannotRun(
-            f"GitHub refused GITHUB_TOKEN (401): is it current? {github_api.AUTH_HELP}"
-        ) from None
+        raise CannotRun(f"GitHub refused GITHUB_TOKEN (401): is it current? {github_api.AUTH_HELP}") from None
     except UnknownObjectException:
         raise CannotRun(
             f"GitHub has no repository {answers.repository}, or the token cannot see it: create "
@@ -154,9 +148,7 @@ def run_github(args, answers: Answers, environ: Mapping[str, str], variables, fa
         answers, approvals=args.reviews, reviewers=args.reviewer, variables=variables, facts=facts
     )
     context = github_api.Context(gh, repo, args.dry_run)
-    return converge(
-        github_api.steps(context, desired), dry_run=args.dry_run, reason=github_api.reason
-    )
+    return converge(github_api.steps(context, desired), dry_run=args.dry_run, reason=github_api.reason)
 
 
 def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables, facts) -> list:
@@ -171,9 +163,7 @@ def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables, fa
         ) from None
     except GitlabGetError as error:
         if error.response_code != 404:
-            raise CannotRun(
-                f"cannot read {answers.repository}: {gitlab_api.reason(error)}"
-            ) from None
+            raise CannotRun(f"cannot read {answers.repository}: {gitlab_api.reason(error)}") from None
         raise CannotRun(
             f"GitLab at {url} has no project {answers.repository}, or the token cannot see it: "
             "create the project and push to it, or check GITLAB_URL"
@@ -183,9 +173,7 @@ def run_gitlab(args, answers: Answers, environ: Mapping[str, str], variables, fa
     header(answers, args.dry_run)
     desired = gitlab_settings(answers, variables=variables, facts=facts)
     context = gitlab_api.Context(gl, project, args.dry_run)
-    return converge(
-        gitlab_api.steps(context, desired), dry_run=args.dry_run, reason=gitlab_api.reason
-    )
+    return converge(gitlab_api.steps(context, desired), dry_run=args.dry_run, reason=gitlab_api.reason)
 
 
 def header(answers: Answers, dry_run: bool) -> None:

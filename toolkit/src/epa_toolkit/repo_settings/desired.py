@@ -238,9 +238,7 @@ class GitlabSettings:
     remove_source_branch_after_merge: bool = True
 
 
-def gitlab_protected_branches(
-    strategy: str, facts: Facts | None = None
-) -> tuple[ProtectedBranch, ...]:
+def gitlab_protected_branches(strategy: str, facts: Facts | None = None) -> tuple[ProtectedBranch, ...]:
     """GitLab's OIDC token names the branch, not the environment, so the deploy roles
     (infra/bootstrap/ci_access.py) trust branch names: whoever can push to a deploying
     branch can deploy. Every branch that builds or deploys MUST therefore be protected.
@@ -310,9 +308,7 @@ def ci_variables(
         wanted["PULUMI_BACKEND_URL"] = "pulumi_login"
     scoped = {env: f"deploy_role_{env}" for env in (facts or load_facts()).names}
     needed = [*wanted.values(), *scoped.values()]
-    missing = [
-        name for name in needed if not isinstance(outputs.get(name), str) or not outputs[name]
-    ]
+    missing = [name for name in needed if not isinstance(outputs.get(name), str) or not outputs[name]]
     if missing:
         raise BootstrapError(
             f"the bootstrap outputs lack {', '.join(missing)}: run `pulumi up` in infra/bootstrap, "

@@ -72,14 +72,11 @@ def steps(ctx: Context, desired: GithubSettings) -> list[Step]:
     """The settings in the order they depend on each other: branches before their
     protection and the default branch, environments before their reviewers and variables."""
     source = desired.branches[0]
-    plan: list[Step] = [
-        (f"branch {b}", partial(branch, ctx, b, source)) for b in desired.branches[1:]
-    ]
+    plan: list[Step] = [(f"branch {b}", partial(branch, ctx, b, source)) for b in desired.branches[1:]]
     plan.append(("default branch", partial(default_branch, ctx, desired.default_branch)))
     plan.append(("delete branches after merge", partial(delete_branch_on_merge, ctx, desired)))
     plan += [
-        (f"branch protection {r.branch}", partial(protection, ctx, r, desired))
-        for r in desired.protection
+        (f"branch protection {r.branch}", partial(protection, ctx, r, desired)) for r in desired.protection
     ]
     plan += [(f"environment {e.name}", partial(environment, ctx, e)) for e in desired.environments]
     plan += [
@@ -106,9 +103,7 @@ def branch(ctx: Context, name: str, source: str) -> Change | None:
         return None
     head = found(lambda: ctx.repo.get_branch(source).commit.sha)
     if head is None:
-        raise NotApplied(
-            f"{source} does not exist yet: push your first commit, then run this again"
-        )
+        raise NotApplied(f"{source} does not exist yet: push your first commit, then run this again")
     return Change(
         f"from {source} at {head[:7]}",
         partial(ctx.repo.create_git_ref, f"refs/heads/{name}", head),
@@ -126,9 +121,7 @@ def default_branch(ctx: Context, wanted: str) -> Change | None:
 def delete_branch_on_merge(ctx: Context, desired: GithubSettings) -> Change | None:
     if ctx.repo.delete_branch_on_merge == desired.delete_branch_on_merge:
         return None
-    return Change(
-        "off -> on", partial(ctx.repo.edit, delete_branch_on_merge=desired.delete_branch_on_merge)
-    )
+    return Change("off -> on", partial(ctx.repo.edit, delete_branch_on_merge=desired.delete_branch_on_merge))
 
 
 def observed_protection(protection) -> dict:
@@ -245,9 +238,7 @@ def branch_policies(ctx: Context, name: str) -> dict[str, int]:
         "GET", policies_url(ctx.repo, name), parameters={"per_page": 100}
     )
     return {
-        p["name"]: p["id"]
-        for p in data.get("branch_policies", [])
-        if p.get("type", "branch") == "branch"
+        p["name"]: p["id"] for p in data.get("branch_policies", []) if p.get("type", "branch") == "branch"
     }
 
 
@@ -336,9 +327,7 @@ def reviewers(ctx: Context, desired: GithubSettings, name: str) -> Change | None
         return None
     policy = current.deployment_branch_policy
     branch_policy = (
-        EnvironmentDeploymentBranchPolicyParams(
-            policy.protected_branches, policy.custom_branch_policies
-        )
+        EnvironmentDeploymentBranchPolicyParams(policy.protected_branches, policy.custom_branch_policies)
         if policy
         else None
     )
@@ -370,14 +359,10 @@ def variable(ctx: Context, wanted: Variable) -> Change | None:
         if holder is None:
             if ctx.dry_run:
                 return Change(wanted.value, lambda: None, created=True)  # with its environment
-            raise NotApplied(
-                f"the {wanted.environment} environment does not exist (see its line above)"
-            )
+            raise NotApplied(f"the {wanted.environment} environment does not exist (see its line above)")
     current = found(partial(holder.get_variable, wanted.name))
     if current is None:
-        return Change(
-            wanted.value, partial(holder.create_variable, wanted.name, wanted.value), created=True
-        )
+        return Change(wanted.value, partial(holder.create_variable, wanted.name, wanted.value), created=True)
     if current.value == wanted.value:
         return None
     return Change(f"{current.value} -> {wanted.value}", partial(current.edit, wanted.value))

@@ -61,9 +61,7 @@ def steps(ctx: Context, desired: GitlabSettings) -> list[Step]:
     """Branches before the default branch and their protection; environments before the
     protected environment and the variables scoped to them."""
     source = desired.branches[0]
-    plan: list[Step] = [
-        (f"branch {b}", partial(branch, ctx, b, source)) for b in desired.branches[1:]
-    ]
+    plan: list[Step] = [(f"branch {b}", partial(branch, ctx, b, source)) for b in desired.branches[1:]]
     plan += [
         ("default branch", partial(project_setting, ctx, "default_branch", desired.default_branch)),
         (
@@ -86,8 +84,7 @@ def steps(ctx: Context, desired: GitlabSettings) -> list[Step]:
         ),
     ]
     plan += [
-        (f"protected branch {p.name}", partial(protected_branch, ctx, p))
-        for p in desired.protected_branches
+        (f"protected branch {p.name}", partial(protected_branch, ctx, p)) for p in desired.protected_branches
     ]
     plan += [(f"environment {e}", partial(environment, ctx, e)) for e in desired.environments]
     plan += [
@@ -147,16 +144,12 @@ def role_levels(access_levels: list[dict]) -> dict[int, int | None]:
     }
 
 
-def level_changes(
-    kind: str, current: dict[int, int | None], wanted: int
-) -> tuple[list[str], list[dict]]:
+def level_changes(kind: str, current: dict[int, int | None], wanted: int) -> tuple[list[str], list[dict]]:
     """What differs, and the `allowed_to_*` entries that fix it (add the wanted role,
     remove other roles)."""
     if set(current) == {wanted}:
         return [], []
-    before = (
-        " + ".join(ACCESS_NAMES.get(level, str(level)) for level in sorted(current)) or "nobody set"
-    )
+    before = " + ".join(ACCESS_NAMES.get(level, str(level)) for level in sorted(current)) or "nobody set"
     entries = [{"id": i, "_destroy": True} for level, i in current.items() if level != wanted]
     if wanted not in current:
         entries.append({"access_level": wanted})
@@ -181,9 +174,7 @@ def protected_branch(ctx: Context, wanted: ProtectedBranch) -> Change | None:
             created=True,
         )
     push, push_entries = level_changes("push", role_levels(current.push_access_levels), wanted.push)
-    merge, merge_entries = level_changes(
-        "merge", role_levels(current.merge_access_levels), wanted.merge
-    )
+    merge, merge_entries = level_changes("merge", role_levels(current.merge_access_levels), wanted.merge)
     changes = push + merge
     update: dict = {}
     if push_entries:
@@ -195,9 +186,7 @@ def protected_branch(ctx: Context, wanted: ProtectedBranch) -> Change | None:
         update["allow_force_push"] = False
     if not changes:
         return None
-    return Change(
-        ", ".join(changes), partial(ctx.project.protectedbranches.update, wanted.name, update)
-    )
+    return Change(", ".join(changes), partial(ctx.project.protectedbranches.update, wanted.name, update))
 
 
 def environment(ctx: Context, name: str) -> Change | None:
@@ -262,9 +251,7 @@ def short_ref(ref: str) -> str:
 def schedule(ctx: Context, wanted: Schedule) -> Change | None:
     """Found by description, so renaming one in GitLab makes a new one here."""
     found = [
-        s
-        for s in ctx.project.pipelineschedules.list(get_all=True)
-        if s.description == wanted.description
+        s for s in ctx.project.pipelineschedules.list(get_all=True) if s.description == wanted.description
     ]
     attributes = {
         "ref": wanted.ref,
@@ -302,9 +289,7 @@ def schedule(ctx: Context, wanted: Schedule) -> Change | None:
 
 
 def create_schedule(ctx: Context, wanted: Schedule, attributes: dict) -> None:
-    created = ctx.project.pipelineschedules.create(
-        {"description": wanted.description, **attributes}
-    )
+    created = ctx.project.pipelineschedules.create({"description": wanted.description, **attributes})
     created.variables.create({"key": "SCHEDULE_TASK", "value": wanted.task})
 
 

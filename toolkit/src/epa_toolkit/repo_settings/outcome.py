@@ -102,5 +102,7 @@ def summary(outcomes: list[Outcome], dry_run: bool) -> str:
     if dry_run:
         text = f"Dry run, nothing was changed: {text}"
     if counts[Status.NOT_APPLIED]:
-        text += " Fix what the 'not applied' lines say, then run this again: it only changes what still differs."
+        text += (
+            " Fix what the 'not applied' lines say, then run this again: it only changes what still differs."
+        )
     return text

@@ -66,6 +66,4 @@ def database_flag(
             yield Result(Status.SKIPPED, db["id"], f"not required in {thresholds.tier}")
             continue
         value = db[field]
-        yield Result(
-            Status.PASS if value else Status.FAIL, db["id"], f"{label}: {value}", {field: value}
-        )
+        yield Result(Status.PASS if value else Status.FAIL, db["id"], f"{label}: {value}", {field: value})

@@ -191,12 +191,9 @@ def alarms_core_metrics(inventory: Inventory, thresholds: Thresholds) -> Iterato
         ("load balancer", lb["name"], "LoadBalancer", lb["arn"].split(":loadbalancer/")[-1])
         for lb in inventory["load_balancers"]
     ]
+    targets += [("service", s["name"], "ServiceName", s["name"]) for s in inventory["ecs"]["services"]]
     targets += [
-        ("service", s["name"], "ServiceName", s["name"]) for s in inventory["ecs"]["services"]
-    ]
-    targets += [
-        ("database", db["id"], "DBInstanceIdentifier", db["id"])
-        for db in inventory["rds"]["instances"]
+        ("database", db["id"], "DBInstanceIdentifier", db["id"]) for db in inventory["rds"]["instances"]
     ]
     for kind, resource, dimension, value in targets:
         namespace, metrics = CORE_ALARMS[kind]

@@ -244,9 +244,7 @@ def ecs_service_circuit_breaker(inventory: Inventory, thresholds: Thresholds) ->
         severity=Severity.MEDIUM,
         risk="No headroom for load peaks, or scaling below the safe minimum.",
         remediation="Register a scalable target (min >= minTasks, max > min) with a target-tracking policy.",
-        references=(
-            RELIABILITY_PILLAR + "design-your-workload-to-adapt-to-changes-in-demand.html",
-        ),
+        references=(RELIABILITY_PILLAR + "design-your-workload-to-adapt-to-changes-in-demand.html",),
         needs=("ecs",),
     )
 )

@@ -102,11 +102,7 @@ def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
             )
             continue
         forwarding = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and li["forwards"]]
-        plain = [
-            li
-            for li in lb["listeners"]
-            if li["protocol"] == "HTTP" and not li["redirects_to_https"]
-        ]
+        plain = [li for li in lb["listeners"] if li["protocol"] == "HTTP" and not li["redirects_to_https"]]
         https = [li for li in lb["listeners"] if li["protocol"] == "HTTPS"]
         ok = not forwarding and not plain and bool(https)
         message = (
@@ -142,9 +138,7 @@ def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
 )
 def cloudfront_no_plain_http(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
     if not inventory["cloudfront"]:
-        yield Result(
-            Status.SKIPPED, "-", "no CloudFront distribution (the load balancer is the edge)"
-        )
+        yield Result(Status.SKIPPED, "-", "no CloudFront distribution (the load balancer is the edge)")
     for distribution in inventory["cloudfront"]:
         viewers_http = [
             p
@@ -195,9 +189,7 @@ def alb_tls_policy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         "ELBSecurityPolicy-FS-1-2",
     )
     for lb in inventory["load_balancers"]:
-        if lb["scheme"] == "internal" and not any(
-            x["protocol"] == "HTTPS" for x in lb["listeners"]
-        ):
+        if lb["scheme"] == "internal" and not any(x["protocol"] == "HTTPS" for x in lb["listeners"]):
             yield Result(
                 Status.SKIPPED,
                 lb["name"],
@@ -286,9 +278,7 @@ def ecs_service_no_public_ip(inventory: Inventory, thresholds: Thresholds) -> It
 def ecs_no_plaintext_secrets(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
     for definition in inventory["workload"]["task_definitions"]:
         for c in definition["containers"]:
-            leaked = [
-                name for name in c["env_names"] if any(word in name.upper() for word in SECRET_NAME)
-            ]
+            leaked = [name for name in c["env_names"] if any(word in name.upper() for word in SECRET_NAME)]
             yield Result(
                 Status.FAIL if leaked else Status.PASS,
                 f"{definition['arn'].split('/')[-1]}:{c['name']}",
@@ -428,9 +418,7 @@ def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
         needs=("identity",),
     )
 )
-def iam_workload_roles_least_privilege(
-    inventory: Inventory, thresholds: Thresholds
-) -> Iterator[Result]:
+def iam_workload_roles_least_privilege(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
     for role in inventory["identity"]:
 
         def wildcard(statement: dict) -> bool:
