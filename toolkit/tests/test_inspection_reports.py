@@ -72,7 +72,7 @@ def test_markdown_gives_the_assessor_evidence_to_verify():
     assert "AWS account 123456789012, region eu-west-2; tier prod" in text
     assert "### FAIL: Database has a standby in another zone (`rds_multi_az`, high)" in text
     assert '- Evidence: `{"multi_az": false}`' in text
-    assert "- Remediation: Set dbMultiAz: true (staging, prod)." in text
+    assert "- Remediation: Set dbMultiAz: true (the tier guarantees db_multi_az)." in text
 
 
 def test_junit_counts_failures():

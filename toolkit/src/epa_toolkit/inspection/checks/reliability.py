@@ -271,7 +271,7 @@ def ecs_service_autoscaling(inventory: Inventory, thresholds: Thresholds) -> Ite
         title="Database has a standby in another zone",
         severity=Severity.HIGH,
         risk="A zone or instance failure stops the database until it is rebuilt.",
-        remediation="Set dbMultiAz: true (the tier guarantees a standby: project.yaml, db_multi_az).",
+        remediation="Set dbMultiAz: true (the tier guarantees db_multi_az).",
         references=(RELIABILITY_PILLAR, "FSBP RDS.5"),
         needs=("rds",),
         policy_rule="rds-multi-az",
