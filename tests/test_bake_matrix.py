@@ -157,4 +157,4 @@ def test_generated_documents_are_current(answers, shared_env, tmp_path):
     project = bake(tmp_path, **answers)
     env = tool_env(PYTHONPATH=str(project / "app" / "src"))
     run([str(shared_env), "-m", "diagram", "--check"], cwd=project / "infra", env=env)
-    run([str(shared_env), "-m", "tools.docs_check"], cwd=project, env=env)
+    run([str(shared_env), "-m", "epa_toolkit.docs_check"], cwd=project, env=env)

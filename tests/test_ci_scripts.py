@@ -162,16 +162,15 @@ def docker():
 
 
 def uv():
-    if option("-m") == "project_facts":  # a lookup of the project's facts: the real answer
+    command = args[args.index("epa") + 1]  # facts, migrate, smoke
+    if command == "facts":  # a lookup of the project's facts: the real answer
         import os
         import subprocess
 
-        facts = Path(os.environ["ROOT"]) / "facts"
-        return subprocess.run([sys.executable, "-m", "project_facts", *args[args.index("-m") + 2:]],
-                              env={**os.environ, "PYTHONPATH": str(facts)}, check=False).returncode  # fmt: skip
+        return subprocess.run([sys.executable, "-m", "project_facts", *args[args.index("epa") + 2:]],
+                              cwd=os.environ["ROOT"], check=False).returncode  # fmt: skip
     record()
-    step = option("-m").rsplit(".", 1)[-1]  # migrate, smoke
-    code = exits.get(step, 0)
+    code = exits.get(command, 0)
     if isinstance(code, list):  # one exit code per call, in order
         code = code.pop(0) if code else 0
         save()
@@ -295,7 +294,7 @@ class CI:
         for call in self.calls():
             tool, argv = call["tool"], call["argv"]
             if tool == "uv":
-                steps.append(option(argv, "-m").rsplit(".", 1)[-1])
+                steps.append(argv[argv.index("epa") + 1])  # migrate, smoke
             elif tool == "pulumi" and argv[0] in ("up", "preview", "refresh"):
                 steps.append(argv[0])
             elif tool == "make":
@@ -347,7 +346,7 @@ def test_deploy_migrates_first_then_updates_from_a_copy_of_the_stack_config(ci):
     assert result.returncode == 0, result.stderr
     assert ci.steps() == ["migrate", "up", "smoke", "inspect"]
     migrate = ci.calls("uv")[0]["argv"]
-    assert migrate[:5] == ["run", "--no-sync", "python", "-m", "tools.delivery.migrate"]
+    assert migrate[:4] == ["run", "--no-sync", "epa", "migrate"]
     assert option(migrate, "--image") == NEW
     assert option(migrate, "--cluster") == f"{PROJECT}-staging"
     assert option(migrate, "--service") == f"{PROJECT}-staging-app"
@@ -371,7 +370,7 @@ def test_deploy_migrates_first_then_updates_from_a_copy_of_the_stack_config(ci):
     assert "--policy-pack-config" not in argv
 
     smoke = ci.calls("uv")[1]["argv"]
-    assert smoke[4] == "tools.delivery.smoke"
+    assert smoke[:4] == ["run", "--no-sync", "epa", "smoke"]
     assert option(smoke, "--url") == outputs("staging")["url"]
     assert option(smoke, "--commit") == COMMIT
     (inspect,) = ci.calls("make")

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import bake, run, tool_env
+from conftest import TEMPLATE, bake, run, tool_env
 
 GIT_TEMPLATE = {"GIT_AUTHOR_NAME": "Template", "GIT_AUTHOR_EMAIL": "t@example.com",
                 "GIT_COMMITTER_NAME": "Template", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
@@ -84,7 +84,7 @@ def fresh(tmp_path_factory) -> Path:
 
 
 def test_a_fresh_project_is_not_ready_and_names_every_section(fresh, shared_env):
-    result = python(shared_env, fresh, "-m", "tools.ready", check=False)
+    result = python(shared_env, fresh, "-m", "epa_toolkit.ready", check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     for path, section in declared_sections(fresh):
         assert re.search(rf"{re.escape(path)}:\d+: {re.escape(section)}: not written yet", result.stderr), (
@@ -95,10 +95,10 @@ def test_a_fresh_project_is_not_ready_and_names_every_section(fresh, shared_env)
 
 
 def test_a_fresh_project_gets_a_draft_pack_only(fresh, shared_env):
-    final = python(shared_env, fresh, "-m", "tools.evidence", check=False)
+    final = python(shared_env, fresh, "-m", "epa_toolkit.evidence", check=False)
     assert final.returncode == 1 and "DRAFT=1" in final.stdout + final.stderr
     assert list(fresh.glob("build/evidence/*.zip")) == [], "a final pack is refused while not ready"
-    python(shared_env, fresh, "-m", "tools.evidence", "--draft")
+    python(shared_env, fresh, "-m", "epa_toolkit.evidence", "--draft")
     [archive] = (fresh / "build" / "evidence").glob("*-DRAFT.zip")
     with zipfile.ZipFile(archive) as zf:
         pages = [n for n in zf.namelist() if n.endswith(".html") and "/source/" not in n]
@@ -113,13 +113,14 @@ def test_a_finished_project_is_ready_and_packs_the_submission(tmp_path, shared_e
         shared_env,
         project,
         "-c",
-        "from pathlib import Path; from tools.tests import apprentice; apprentice.finish(Path.cwd())",
+        f"import sys; sys.path.insert(0, {str(TEMPLATE / 'toolkit')!r}); from pathlib import Path; "
+        "from tests import apprentice; apprentice.finish(Path.cwd())",
     )
     commit(project, "Write the documents", GIT_APPRENTICE)
 
-    ready = python(shared_env, project, "-m", "tools.ready")
+    ready = python(shared_env, project, "-m", "epa_toolkit.ready")
     assert "KSBs evidenced: 31/31 project, 20/20 discussion" in ready.stdout
-    python(shared_env, project, "-m", "tools.evidence")
+    python(shared_env, project, "-m", "epa_toolkit.evidence")
     [archive] = (project / "build" / "evidence").glob("*.zip")
     assert "DRAFT" not in archive.name
     with zipfile.ZipFile(archive) as zf:
@@ -154,11 +155,15 @@ def test_the_ksb_maps_are_the_apprentices(tmp_path, shared_env):
     analysis.write_text(text.replace(row, "|".join(cells)))
     before = {p: p.read_text() for p in (portfolio, analysis)}
 
-    for module in ("tools.writing", "tools.plan", "tools.inspection.catalogue"):  # what `make docs` runs
+    for module in (
+        "epa_toolkit.writing",
+        "epa_toolkit.plan",
+        "epa_toolkit.inspection.catalogue",
+    ):  # make docs
         python(shared_env, project, "-m", module)
     run([str(shared_env), "-m", "environments", "--write"], cwd=project / "infra", env=tool_env())
     assert {p: p.read_text() for p in before} == before
-    python(shared_env, project, "-m", "tools.docs_check")
+    python(shared_env, project, "-m", "epa_toolkit.docs_check")
 
 
 def submittable_prose(project: Path) -> set[str]:

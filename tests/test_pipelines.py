@@ -591,7 +591,7 @@ def test_ci_variables_agree_between_bootstrap_settings_tool_and_pipelines(
     outputs = {name: f"value-of-{name}" for name in exported}
     script = (
         "import json, sys\n"
-        "from tools.repo_settings.desired import ci_variables\n"
+        "from epa_toolkit.repo_settings.desired import ci_variables\n"
         "outputs = json.loads(sys.argv[1])\n"
         "variables = ci_variables(outputs, sys.argv[2], 'acme')\n"
         "print(json.dumps(sorted({v.name for v in variables})))\n"

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from epa_toolkit import contribution
 
 WEEK_2 = "2026-01-05T10:00:00+00:00"  # a Monday: ISO week 2026-W02
@@ -27,7 +28,7 @@ def git(repo: Path, *args: str, author: str = "Alice Able", when: str = WEEK_2) 
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     return subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],  # noqa: S607
+        ["git", "-c", "commit.gpgsign=false", *args],
         cwd=repo,
         env=env,
         check=True,

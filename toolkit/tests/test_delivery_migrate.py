@@ -6,9 +6,10 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from epa_toolkit.delivery import migrate as tool
 from moto import mock_aws
 from moto.moto_api import state_manager
+
+from epa_toolkit.delivery import migrate as tool
 
 REGION = "eu-west-2"
 IMAGE = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:" + "ab" * 32

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from epa_toolkit.delivery import preview_summary as tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preview"

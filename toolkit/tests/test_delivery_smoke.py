@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from epa_toolkit.delivery import smoke as tool
 
 OLD = "1111111111111111111111111111111111111111"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from epa_toolkit import docs_check, writing
 
+from epa_toolkit import docs_check, writing
 from tests.apprentice import words
 from tests.documents import copy_project, edit
 

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from epa_toolkit import docs_check, writing
 
+from epa_toolkit import docs_check, writing
 from tests.documents import copy_project, edit
 
 ROOT = writing.ROOT

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from epa_toolkit.inspection.checks import REGISTRY
 from epa_toolkit.inspection.engine import evaluate
 from epa_toolkit.inspection.inventory import Inventory

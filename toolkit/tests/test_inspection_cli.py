@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 from moto.server import ThreadedMotoServer
-from project_facts import project_root
 
+from project_facts import project_root
 from tests.aws_seed import REGION, seed
 
 ROOT = project_root()  # the reference project (conftest.py)

@@ -6,6 +6,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from moto import mock_aws
+
 from epa_toolkit.inspection import collect as collection
 from epa_toolkit.inspection.collect import (
     NothingMatched,
@@ -19,8 +21,6 @@ from epa_toolkit.inspection.collect import (
 from epa_toolkit.inspection.engine import evaluate
 from epa_toolkit.inspection.inventory import Scope
 from epa_toolkit.inspection.model import Status, tier_defaults
-from moto import mock_aws
-
 from tests.aws_seed import REGION, seed
 
 

@@ -9,11 +9,11 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+
 from epa_toolkit.inspection import report
 from epa_toolkit.inspection.cli import exit_code
 from epa_toolkit.inspection.engine import apply_waivers, evaluate
 from epa_toolkit.inspection.model import SCHEMA_VERSION, Status, tier_defaults
-
 from tests.test_inspection_checks import BREAK, healthy_prod
 
 RUN = {"project": "desk", "environment": "prod", "tier": "prod", "account": "123456789012",

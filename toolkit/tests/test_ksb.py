@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from epa_toolkit import ksb, writing
 
+from epa_toolkit import ksb, writing
 from tests.documents import copy_project, edit
 
 REFERENCE = writing.load_reference()

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from epa_toolkit import load_test
 from epa_toolkit.load_test import Endpoint, LoadTestError, Run, Targets
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from epa_toolkit import plan, writing
 
+from epa_toolkit import plan, writing
 from tests.documents import copy_project, edit
 
 FACTS = writing.load_reference()["timeline"]

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import yaml
+
 from epa_toolkit.repo_settings import desired
 from project_facts import FactsError, load, parse, project_root
 from project_facts.generated import between, sync

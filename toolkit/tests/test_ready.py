@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 
 import pytest
-from epa_toolkit import ready, writing
 
+from epa_toolkit import ready, writing
 from tests import apprentice
 from tests.documents import copy_project, edit
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import pytest
 import responses
 import yaml
+
 from epa_toolkit.repo_settings import github as github_api
 from epa_toolkit.repo_settings.cli import main
 from epa_toolkit.repo_settings.desired import (

@@ -50,10 +50,8 @@ def commit() -> str | None:
         return sha
     url = direct.get("url", "")
     folder = Path(url.removeprefix("file://")) if url.startswith("file://") else Path(__file__).parent
-    result = subprocess.run(
-        ["git", "-C", str(folder), "rev-parse", "HEAD"],  # noqa: S607
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    ask = ["git", "-C", str(folder), "rev-parse", "HEAD"]
+    result = subprocess.run(ask, capture_output=True, text=True, check=False)  # noqa: S603
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 

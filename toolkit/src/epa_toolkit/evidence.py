@@ -46,11 +46,11 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import markdown
-from project_facts import FactsError, project_root
-from project_facts import load as load_facts
 
 from epa_toolkit import contribution, prose
 from epa_toolkit.contribution import git
+from project_facts import FactsError, project_root
+from project_facts import load as load_facts
 
 ROOT = project_root()  # the project this runs in (project_facts)
 EXCLUDED = ("docs/examples",)  # worked examples are never submitted

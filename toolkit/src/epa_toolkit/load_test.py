@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import yaml
+
 from project_facts import project_root
 
 ROOT = project_root()  # the project this runs in (project_facts)

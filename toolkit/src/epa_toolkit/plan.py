@@ -20,6 +20,7 @@ from pathlib import Path
 
 import holidays
 import yaml
+
 from project_facts import project_root
 from project_facts.generated import between, sync
 

@@ -26,10 +26,10 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from project_facts import project_root
-from project_facts.generated import between, sync
 
 from epa_toolkit import prose
+from project_facts import project_root
+from project_facts.generated import between, sync
 
 ROOT = project_root()  # the project this runs in (project_facts)
 REFERENCE = Path("docs/reference/ksb-st0825.yaml")

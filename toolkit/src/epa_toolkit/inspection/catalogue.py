@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from project_facts import project_root
-from project_facts.generated import sync
-
 from epa_toolkit.inspection.checks import REGISTRY
 from epa_toolkit.inspection.model import PILLARS
+from project_facts import project_root
+from project_facts.generated import sync
 
 PAGE = project_root() / "docs" / "inspection-checks.md"
 

@@ -13,8 +13,6 @@ from pathlib import Path
 import requests
 from github import BadCredentialsException, GithubException, UnknownObjectException
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabGetError
-from project_facts import Facts, FactsError, project_root
-from project_facts import load as load_facts
 
 from epa_toolkit.repo_settings import github as github_api
 from epa_toolkit.repo_settings import gitlab as gitlab_api
@@ -29,6 +27,8 @@ from epa_toolkit.repo_settings.desired import (
     gitlab_settings,
 )
 from epa_toolkit.repo_settings.outcome import Status, converge, summary
+from project_facts import Facts, FactsError, project_root
+from project_facts import load as load_facts
 
 # Exit codes: 0 every setting as wanted; 1 some not applied (see their lines);
 # 2 could not start (token, repository, arguments, bootstrap outputs).
