@@ -164,8 +164,9 @@ HOSTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/", "bb:": "htt
 
 def toolkit_source(answers: dict) -> str:
     """The project's uv source of the toolkit: the template repository at exactly the
-    commit generated from (`cruft update` moves it with the template), or, generated from a
-    local checkout (as the template's own tests are), that checkout's toolkit folder."""
+    commit generated from, so `cruft update` moves it with the template. Only a plain
+    `cookiecutter` run from a local checkout (as the template's own tests do) uses that
+    checkout's toolkit folder as it is, uncommitted changes included."""
     location = str(answers.get("_template") or template_location(answers))
     commit = answers.get("_commit") or template_commit(template_dir(answers))
     for short, url in HOSTS.items():
@@ -174,6 +175,8 @@ def toolkit_source(answers: dict) -> str:
     if location.startswith("git@"):  # git@host:owner/name.git -> ssh://git@host/owner/name.git
         location = "ssh://" + location.replace(":", "/", 1)
     location = location.removeprefix("git+")
+    if "://" not in location and "_commit" in answers:  # cruft, from a local repository
+        location = Path(location).resolve().as_uri()
     if "://" in location and commit:
         return inline_table(git=location, rev=commit, subdirectory="toolkit")
     return inline_table(path=str(Path(location).resolve() / "toolkit"))

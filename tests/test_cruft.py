@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -82,3 +83,45 @@ def test_bake_from_the_working_tree_records_its_commit(tmp_path):
     project = bake(tmp_path)
     head = run(["git", "rev-parse", "HEAD"], cwd=TEMPLATE).stdout.strip()
     assert f'"commit": "{head}"' in (project / ".cruft.json").read_text()
+
+
+def toolkit_pin(project: Path) -> str:
+    lines = (project / "pyproject.toml").read_text().splitlines()
+    [pin] = [line for line in lines if line.startswith("epa-toolkit = ")]
+    return pin
+
+
+def test_the_toolkit_is_pinned_to_the_template_commit_and_moves_with_updates(template_repo, tmp_path):
+    """cruft generates from a commit, so the toolkit is pinned to that commit (uv's git
+    source; file:// here, a host's URL in real life), and `cruft update` moves the pin."""
+    url = template_repo.resolve().as_uri()
+    out = tmp_path / "out"
+    out.mkdir()
+    created = cruft(
+        "create",
+        str(template_repo),
+        "--no-input",
+        "--extra-context",
+        '{"gateway_date": "2027-03-01"}',
+        cwd=out,
+    )
+    assert created.returncode == 0, created.stderr
+    project = out / "service_desk"
+    first = run(["git", "rev-parse", "HEAD"], cwd=template_repo).stdout.strip()
+    assert toolkit_pin(project) == (
+        f'epa-toolkit = {{ git = "{url}", rev = "{first}", subdirectory = "toolkit" }}'
+    )
+    commit_project(project)
+    change_template(template_repo)
+    second = run(["git", "rev-parse", "HEAD"], cwd=template_repo).stdout.strip()
+    updated = cruft("update", "--skip-apply-ask", cwd=project)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert toolkit_pin(project) == (
+        f'epa-toolkit = {{ git = "{url}", rev = "{second}", subdirectory = "toolkit" }}'
+    )
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == second
+
+
+def test_a_local_checkout_pins_its_own_toolkit_folder(tmp_path):
+    project = bake(tmp_path)
+    assert toolkit_pin(project) == f'epa-toolkit = {{ path = "{TEMPLATE.resolve() / "toolkit"}" }}'
