@@ -3,6 +3,12 @@
     python -m epa_toolkit.inspection.cli --project NAME --environment prod --region eu-west-2 \
         --format markdown --output reports/inspection/prod.md
 
+Every report records its provenance: the toolkit's version and commit, the caller (STS
+GetCallerIdentity: account and ARN, "unknown" when STS cannot say), the region, the start
+and end time, and where the tier's thresholds came from (--facts, the project's
+project.yaml, or outside any project the template's). The JSON report is written first;
+the Markdown, HTML, JUnit and console reports carry the SHA-256 of its exact bytes.
+
 Exit codes: 0 no FAIL at or above --fail-on; 1 such a FAIL; 2 could not run (credentials,
 configuration, nothing matched); 3 only with --strict, when checks were NOT_EVALUATED or
 ERROR. --exit-zero always exits 0 (reports only).
@@ -11,9 +17,10 @@ ERROR. --exit-zero always exits 0 (reports only).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
+import hashlib
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from botocore.exceptions import (
@@ -24,12 +31,21 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
+from epa_toolkit import cli as toolkit
 from epa_toolkit.inspection import report
-from epa_toolkit.inspection.collect import NothingMatched, collect, read_only_session
+from epa_toolkit.inspection.collect import UNKNOWN, NothingMatched, collect, read_only_session
 from epa_toolkit.inspection.engine import apply_waivers, evaluate, load_waivers
-from epa_toolkit.inspection.model import SEVERITY_ORDER, Severity, Status, tier_defaults
+from epa_toolkit.inspection.model import (
+    SEVERITY_ORDER,
+    TEMPLATE_FACTS,
+    Severity,
+    Status,
+    facts_file,
+    tier_defaults,
+)
 
-FORMATS = {"console", "json", "markdown", "junit"}
+FORMATS = {"console", "json", "markdown", "junit", "html"}
+SUFFIX = {"json": "json", "markdown": "md", "junit": "xml", "html": "html"}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -42,10 +58,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--region", required=True)
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    parser.add_argument("--format", default="console", help="comma-separated: console, json, markdown, junit")
+    parser.add_argument(
+        "--format", default="console", help="comma-separated: console, json, markdown, junit, html"
+    )
     parser.add_argument("--output", type=Path, help="file (one format) or folder (several) for the reports")
     parser.add_argument("--fail-on", default="high", choices=[s.value for s in Severity])
     parser.add_argument("--waivers", type=Path, help="YAML list of {check, resource, reason, expires}")
+    parser.add_argument("--facts", type=Path, help="the project.yaml whose tiers set the thresholds "
+                        "(default: the project's, else the template's)")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="exit 3 when checks could not be evaluated")
     parser.add_argument("--exit-zero", action="store_true", help="always exit 0")
     args = parser.parse_args(argv)
@@ -68,13 +88,28 @@ def exit_code(findings, fail_on: str, strict: bool) -> int:
     return 0
 
 
+def toolkit_provenance() -> dict[str, str]:
+    """The toolkit's name, version and commit (as `epa version`); "unknown" when not known."""
+    try:
+        version = metadata.version("epa-toolkit")
+    except metadata.PackageNotFoundError:
+        version = UNKNOWN
+    try:
+        commit = toolkit.commit()
+    except OSError:  # no git to ask
+        commit = None
+    return {"name": "epa-toolkit", "version": version, "commit": commit or UNKNOWN}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = dt.datetime.now(dt.UTC)
     try:
         waivers = load_waivers(args.waivers)
+        facts = facts_file(args.facts)
         session = read_only_session(args.region, args.profile)
         scope, inventory = collect(session, args.project, args.environment)
+        thresholds = tier_defaults(scope.tier, facts)
     except (NoCredentialsError, TokenRetrievalError, ProfileNotFound) as error:
         print(f"inspect: no usable AWS credentials ({type(error).__name__}); sign in (e.g. aws sso login) "
               "or run in the pipeline with its OIDC role.", file=sys.stderr)  # fmt: skip
@@ -91,27 +126,38 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    findings = evaluate(inventory, tier_defaults(scope.tier))
+    findings = evaluate(inventory, thresholds)
     notes = apply_waivers(findings, waivers, started.date())
-    run = dataclasses.asdict(scope)  # account, region, project, environment, tier
-    run |= {"started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "collection_errors": inventory["errors"], "notes": notes}  # fmt: skip
+    run = {"account": scope.account, "region": scope.region, "project": scope.project,
+           "environment": scope.environment, "tier": scope.tier,
+           "started": started.isoformat(timespec="seconds"),
+           "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+           "toolkit": toolkit_provenance(), "caller": {"account": scope.account, "arn": scope.caller},
+           "thresholds": "the template's tiers (epa-toolkit)" if facts == TEMPLATE_FACTS else str(facts.resolve()),
+           "collection_errors": inventory["errors"], "notes": notes}  # fmt: skip
+    # The JSON report first: the others carry the SHA-256 of its exact bytes.
+    emitted: dict[str, bytes] = {}
+    digest = None
+    if "json" in args.formats:
+        emitted["json"] = report.to_json(run, findings).encode("utf-8")
+        digest = hashlib.sha256(emitted["json"]).hexdigest()
     renderers = {
-        "console": lambda: report.to_console(run, findings, colour=sys.stdout.isatty()),
-        "json": lambda: report.to_json(run, findings),
-        "markdown": lambda: report.to_markdown(run, findings),
-        "junit": lambda: report.to_junit(run, findings),
+        "console": lambda: report.to_console(run, findings, colour=sys.stdout.isatty(), json_sha256=digest),
+        "markdown": lambda: report.to_markdown(run, findings, json_sha256=digest),
+        "junit": lambda: report.to_junit(run, findings, json_sha256=digest),
+        "html": lambda: report.to_html(run, findings, json_sha256=digest),
     }
-    suffix = {"json": "json", "markdown": "md", "junit": "xml"}
+    for fmt in args.formats:
+        if fmt not in emitted:
+            emitted[fmt] = renderers[fmt]().encode("utf-8")
     # The console table always goes to the terminal; the other formats to --output if given.
-    files = [fmt for fmt in args.formats if fmt != "console"] if args.output else []
+    files = [fmt for fmt in emitted if fmt != "console"] if args.output else []
     for fmt in (fmt for fmt in args.formats if fmt not in files):
-        sys.stdout.write(renderers[fmt]())
-    for fmt in files:
-        target = args.output if len(files) == 1 else args.output / f"{args.environment}.{suffix[fmt]}"
+        sys.stdout.write(emitted[fmt].decode("utf-8"))
+    for fmt in files:  # the JSON report first
+        target = args.output if len(files) == 1 else args.output / f"{args.environment}.{SUFFIX[fmt]}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(renderers[fmt]())
+        target.write_bytes(emitted[fmt])
         print(f"wrote {target}", file=sys.stderr)
     return 0 if args.exit_zero else exit_code(findings, args.fail_on, args.strict)
 

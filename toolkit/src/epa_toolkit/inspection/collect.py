@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
 
 from epa_toolkit.inspection.inventory import (
     Alarm,
@@ -41,6 +41,7 @@ NOT_ALLOWED = {
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnsupportedOperation",
     "InvalidAction", "OperationNotSupportedException", "NotImplemented",
 }  # fmt: skip
+UNKNOWN = "unknown"  # a provenance field STS could not give
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 # The tag on each subnet naming its network tier (public, private, isolated): set by
 # infra/components/network.py. The `tier` tag is the environment's tier (dev, staging, prod).
@@ -590,17 +591,32 @@ class Collected(NamedTuple):
     inventory: Inventory  # its resources
 
 
+def caller_identity(session) -> dict[str, str]:
+    """Who is looking (STS GetCallerIdentity, which needs no permission): the report's
+    provenance. When STS cannot answer (an endpoint out of reach, a policy that denies it),
+    account and ARN are "unknown" and the inspection goes on; missing credentials still
+    stop it (the caller says how to sign in)."""
+    try:
+        identity = client(session, "sts").get_caller_identity()
+    except (NoCredentialsError, TokenRetrievalError):
+        raise
+    except (ClientError, BotoCoreError):
+        identity = {}
+    return {"Account": identity.get("Account") or UNKNOWN, "Arn": identity.get("Arn") or UNKNOWN}
+
+
 def collect(session, project: str, environment: str) -> Collected:
     """The inventory of one environment, beside its scope. A section the caller may not read
     is recorded in the inventory's `errors`, and the checks that need it become
     NOT_EVALUATED: never a silent pass."""
-    identity = client(session, "sts").get_caller_identity()
+    identity = caller_identity(session)
     tagged = tagged_arns(session, project, environment)
     if not any(tagged.arns.values()):
         raise NothingMatched(
             f"no resources tagged project={project} environment={environment} in {session.region_name}"
         )
-    scope = Scope(identity["Account"], session.region_name, project, environment, tagged.tier)
+    scope = Scope(identity["Account"], session.region_name, project, environment, tagged.tier,
+                  caller=identity["Arn"])  # fmt: skip
     arns = tagged.arns
     inventory = empty_inventory()
     for section, collector in SECTIONS.items():

@@ -19,13 +19,15 @@ NetworkTier = Literal["public", "private", "isolated"]
 @dataclass(frozen=True)
 class Scope:
     """What was inspected: the environment's tags, where, and the environment's tier
-    (dev, staging, prod) from its resources' `tier` tag."""
+    (dev, staging, prod) from its resources' `tier` tag; and who looked (the caller's ARN,
+    from STS GetCallerIdentity, like the account: "unknown" when STS could not say)."""
 
     account: str
     region: str
     project: str
     environment: str
     tier: str
+    caller: str = "unknown"
 
 
 # --- network ---------------------------------------------------------------------------

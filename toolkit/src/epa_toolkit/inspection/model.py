@@ -5,14 +5,18 @@ plus what the environment's tier requires (Thresholds)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from project_facts import Guarantees
+from project_facts import FILE as FACTS
+from project_facts import Guarantees, project_root
 from project_facts import load as load_facts
 
 SCHEMA_VERSION = "1.0"
+TEMPLATE_FACTS = Path(__file__).with_name("template-facts.yaml")
 
 
 class Status(StrEnum):
@@ -101,9 +105,19 @@ class Thresholds(Guarantees):
     closed_ports: tuple[int, ...] = ()
 
 
-def tier_defaults(tier: str) -> Thresholds:
+def facts_file(given: Path | None = None) -> Path:
+    """Where the tiers' thresholds come from: the file given (--facts), else PROJECT_FACTS,
+    else the project's project.yaml (EPA_PROJECT, or from the working directory up); outside
+    any project (an assessor with the toolkit alone), the template's own (TEMPLATE_FACTS)."""
+    if given or os.environ.get("PROJECT_FACTS"):
+        return Path(given or os.environ["PROJECT_FACTS"])
+    found = project_root() / FACTS
+    return found if found.is_file() else TEMPLATE_FACTS
+
+
+def tier_defaults(tier: str, facts: Path | None = None) -> Thresholds:
     """The thresholds of a tier; an unknown tier is held to prod's (the strictest)."""
-    facts = load_facts()
+    facts = load_facts(facts_file(facts))
     tier = tier if tier in facts.tiers else "prod"
     guarantees = dataclasses.asdict(facts.guarantees(tier))
     return Thresholds(**guarantees, tier=tier, closed_ports=tuple(facts.closed_to_internet))

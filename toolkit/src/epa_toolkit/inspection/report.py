@@ -1,11 +1,18 @@
-"""Reports: console table by pillar, JSON (versioned schema), Markdown evidence, JUnit."""
+"""Reports: console table by pillar, JSON (versioned schema), Markdown evidence, JUnit,
+and one self-contained HTML page.
+
+Each records its provenance (the run's `toolkit`, `caller`, `region`, `started`,
+`finished`, `thresholds`); the ones written after the JSON report carry the SHA-256 of its
+exact bytes (`json_sha256`), so an assessor can tell their own run from a report handed in.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 from xml.etree import ElementTree as ET
 
-from epa_toolkit.inspection.model import SCHEMA_VERSION, Finding, Status
+from epa_toolkit.inspection.model import PILLARS, SCHEMA_VERSION, Finding, Status
 
 COUNTED = (Status.PASS, Status.FAIL, Status.WARN)
 
@@ -30,7 +37,20 @@ def to_json(run: dict, findings: list[Finding]) -> str:
     ) + "\n"  # fmt: skip
 
 
-def to_markdown(run: dict, findings: list[Finding]) -> str:
+def provenance(run: dict, json_sha256: str | None) -> dict[str, str]:
+    """Who ran what, where and when: the same lines in every human-readable report."""
+    toolkit, caller = run["toolkit"], run["caller"]
+    return {
+        "Toolkit": f"{toolkit['name']} {toolkit['version']}, commit {toolkit['commit']}",
+        "Caller": f"{caller['arn']} (account {caller['account']})",
+        "Region": run["region"],
+        "When": f"{run['started']} to {run['finished']} (UTC)",
+        "Thresholds": f"tier {run['tier']}, from {run['thresholds']}",
+        "JSON report SHA-256": json_sha256 or "no JSON report written in this run",
+    }
+
+
+def to_markdown(run: dict, findings: list[Finding], json_sha256: str | None = None) -> str:
     lines = [
         f"# Inspection of {run['project']} / {run['environment']}",
         "",
@@ -38,6 +58,15 @@ def to_markdown(run: dict, findings: list[Finding]) -> str:
         f"- AWS account {run['account']}, region {run['region']}; tier {run['tier']}",
         f"- Scope: resources tagged project={run['project']}, environment={run['environment']}",
         f"- Tool: inspection schema {SCHEMA_VERSION}; read-only API calls only",
+    ]
+    known = provenance(run, json_sha256)  # the region and the time are above
+    lines += [f"- {name}: {known[name]}" for name in ("Toolkit", "Caller", "Thresholds")]
+    lines.append(
+        f"- JSON report SHA-256: `{json_sha256}`"
+        if json_sha256
+        else f"- JSON report: {known['JSON report SHA-256']}"
+    )
+    lines += [
         "",
         "| Pillar | Score | PASS | FAIL | WARN | NOT_EVALUATED | SKIPPED |",
         "|---|---|---|---|---|---|---|",
@@ -67,11 +96,19 @@ def to_markdown(run: dict, findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def to_junit(run: dict, findings: list[Finding]) -> str:
+def to_junit(run: dict, findings: list[Finding], json_sha256: str | None = None) -> str:
     suite = ET.Element("testsuite", name=f"inspection-{run['environment']}", tests=str(len(findings)),
                        failures=str(sum(f.status == Status.FAIL and not f.waiver for f in findings)),
                        errors=str(sum(f.status in (Status.ERROR, Status.NOT_EVALUATED) for f in findings)),
-                       skipped=str(sum(f.status == Status.SKIPPED or bool(f.waiver) for f in findings)))  # fmt: skip
+                       skipped=str(sum(f.status == Status.SKIPPED or bool(f.waiver) for f in findings)),
+                       timestamp=run["started"])  # fmt: skip
+    properties = ET.SubElement(suite, "properties")
+    recorded = {"toolkit.version": run["toolkit"]["version"], "toolkit.commit": run["toolkit"]["commit"],
+                "caller.account": run["caller"]["account"], "caller.arn": run["caller"]["arn"],
+                "region": run["region"], "started": run["started"], "finished": run["finished"],
+                "thresholds": run["thresholds"], "json_sha256": json_sha256 or "none"}  # fmt: skip
+    for name, value in recorded.items():
+        ET.SubElement(properties, "property", name=name, value=str(value))
     for f in findings:
         case = ET.SubElement(suite, "testcase", classname=f"{f.check.pillar}.{f.check.id}", name=f.resource)
         if f.waiver or f.status == Status.SKIPPED:
@@ -83,7 +120,7 @@ def to_junit(run: dict, findings: list[Finding]) -> str:
     return ET.tostring(suite, encoding="unicode") + "\n"
 
 
-def to_console(run: dict, findings: list[Finding], colour: bool) -> str:
+def to_console(run: dict, findings: list[Finding], colour: bool, json_sha256: str | None = None) -> str:
     paint = {
         "PASS": "32",
         "FAIL": "31",
@@ -98,6 +135,7 @@ def to_console(run: dict, findings: list[Finding], colour: bool) -> str:
 
     lines = [
         f"Inspection of {run['project']}/{run['environment']} ({run['tier']}) in {run['account']} {run['region']}",
+        *(f"  {name}: {value}" for name, value in provenance(run, json_sha256).items() if name != "Region"),
         "",
     ]
     for pillar, s in pillar_scores(findings).items():
@@ -113,3 +151,54 @@ def to_console(run: dict, findings: list[Finding], colour: bool) -> str:
         )
     lines += run.get("notes", [])
     return "\n".join(lines) + "\n"
+
+
+STYLE = """body{font:15px/1.45 system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#1b1b1b}
+table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.25em .6em;text-align:left;vertical-align:top}
+code{font-size:.9em;word-break:break-all}.PASS{color:#1a7f37}.FAIL{color:#b42318}.WARN{color:#9a6700}
+.ERROR,.NOT_EVALUATED{color:#8250df}.SKIPPED{color:#59636e}"""
+
+
+def to_html(run: dict, findings: list[Finding], json_sha256: str | None = None) -> str:
+    """One page, no external assets (it opens offline, and from an evidence pack), findings
+    grouped by pillar, failures first; every value from AWS or the run is escaped."""
+
+    def e(value: object) -> str:
+        return html.escape(str(value), quote=True)
+
+    title = f"Inspection of {run['project']} / {run['environment']}"
+    out = [f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{e(title)}</title>',
+           f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{e(title)}</h1>", "<table>"]  # fmt: skip
+    facts = {"AWS account": run["account"], "Tier": run["tier"],
+             "Scope": f"resources tagged project={run['project']}, environment={run['environment']}",
+             **provenance(run, json_sha256),
+             "Tool": f"inspection schema {SCHEMA_VERSION}; read-only API calls only"}  # fmt: skip
+    out += [f"<tr><th>{e(name)}</th><td><code>{e(value)}</code></td></tr>" for name, value in facts.items()]
+    out += ["</table>", "<h2>Scores</h2>", "<table>",
+            "<tr><th>Pillar</th><th>Score</th>" + "".join(f"<th>{s.value}</th>" for s in Status) + "</tr>"]  # fmt: skip
+    for pillar, s in pillar_scores(findings).items():
+        score = "-" if s["score"] is None else f"{s['score']}%"
+        cells = "".join(f"<td>{s[status.value]}</td>" for status in Status)
+        out.append(f"<tr><td>{e(pillar)}</td><td>{score}</td>{cells}</tr>")
+    out.append("</table>")
+    out += [f"<p><strong>Note:</strong> {e(note)}</p>" for note in run.get("notes", [])]
+    pillars = [*PILLARS, *sorted({f.check.pillar for f in findings} - set(PILLARS))]
+    for pillar in pillars:
+        group = sorted((f for f in findings if f.check.pillar == pillar),
+                       key=lambda f: (f.status != Status.FAIL, f.status.value, f.check.id, f.resource))  # fmt: skip
+        if not group:
+            continue
+        out += [f'<h2 id="{e(pillar)}">{e(pillar.capitalize())}</h2>', "<table>",
+                "<tr><th>Status</th><th>Check</th><th>Resource</th><th>Result and evidence</th></tr>"]  # fmt: skip
+        for f in group:
+            waived = f"<br>waived: {e(f.waiver)}" if f.waiver else ""
+            detail = [e(f.message), f"<code>{e(json.dumps(f.evidence, sort_keys=True))}</code>"]
+            if f.status in (Status.FAIL, Status.WARN):
+                detail += [f"Risk: {e(f.check.risk)}", f"Remediation: {e(f.check.remediation)}"]
+            detail.append("References: " + ", ".join(e(r) for r in f.check.references))
+            out.append(f'<tr><td class="{f.status.value}">{f.status.value}{waived}</td>'
+                       f"<td>{e(f.check.title)}<br><code>{e(f.check.id)}</code> ({f.check.severity.value})</td>"
+                       f"<td><code>{e(f.resource)}</code></td><td>{'<br>'.join(detail)}</td></tr>")  # fmt: skip
+        out.append("</table>")
+    out.append("</body>\n</html>\n")
+    return "\n".join(out)
