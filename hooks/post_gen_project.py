@@ -169,6 +169,8 @@ def toolkit_source(answers: dict) -> str:
     checkout's toolkit folder as it is, uncommitted changes included."""
     location = str(answers.get("_template") or template_location(answers))
     commit = answers.get("_commit") or template_commit(template_dir(answers))
+    if "_commit" not in answers and (remote := published_toolkit(template_dir(answers))):
+        location = remote  # a clone of the published template, its toolkit as committed
     for short, url in HOSTS.items():
         if location.startswith(short):
             location = url + location[len(short) :]
@@ -180,6 +182,29 @@ def toolkit_source(answers: dict) -> str:
     if "://" in location and commit:
         return inline_table(git=location, rev=commit, subdirectory="toolkit")
     return inline_table(path=str(Path(location).resolve() / "toolkit"))
+
+
+def published_toolkit(repo_dir: Path) -> str | None:
+    """The URL of the repository a local clone came from (`origin`), when its toolkit is
+    exactly as committed there: the project's pipelines can fetch that, not a laptop path."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        return done.stdout.strip()
+
+    url = git("remote", "get-url", "origin")
+    if (
+        not url
+        or not ("://" in url or url.startswith("git@"))
+        or git("status", "--porcelain", "--", "toolkit") != ""
+    ):
+        return None
+    return url
 
 
 def inline_table(**fields: str) -> str:

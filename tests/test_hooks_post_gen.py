@@ -230,3 +230,40 @@ def test_the_printed_first_steps_work_after_scripts_generate(tmp_path):
     )  # fmt: skip
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert "sync" in (bin_dir / "uv-calls.log").read_text().splitlines()
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("answers", "published", "expected"),
+    [
+        ({"_template": "gh:acme/epa-template"}, None,
+         'epa-toolkit = { git = "https://github.com/acme/epa-template", rev = "SHA", subdirectory = "toolkit" }'),
+        ({"_template": "git@gitlab.com:acme/epa-template.git"}, None,
+         'epa-toolkit = { git = "ssh://git@gitlab.com/acme/epa-template.git", rev = "SHA", subdirectory = "toolkit" }'),
+        ({"_template": "/src/epa-template", "_commit": SHA}, None,  # cruft, from a local repository
+         'epa-toolkit = { git = "file:///src/epa-template", rev = "SHA", subdirectory = "toolkit" }'),
+        ({"_template": "/src/epa-template", "_repo_dir": "/src/epa-template"}, None,
+         'epa-toolkit = { path = "/src/epa-template/toolkit" }'),
+        ({"_template": "/src/epa-template", "_repo_dir": "/src/epa-template"}, "https://github.com/acme/epa-template",
+         'epa-toolkit = { git = "https://github.com/acme/epa-template", rev = "SHA", subdirectory = "toolkit" }'),
+    ],
+    ids=["github-shorthand", "ssh", "cruft-local", "local-checkout", "clone-of-published"],
+)  # fmt: skip
+def test_the_toolkit_source_is_pinned_to_the_commit(monkeypatch, answers, published, expected):
+    monkeypatch.setattr(post_gen, "template_commit", lambda _: SHA)
+    monkeypatch.setattr(post_gen, "published_toolkit", lambda _: published)
+    assert post_gen.toolkit_source(answers) == expected.replace("SHA", SHA)
+
+
+def test_a_clone_with_local_changes_to_the_toolkit_is_not_published(tmp_path):
+    repo = tmp_path / "template"
+    (repo / "toolkit").mkdir(parents=True)
+    (repo / "toolkit" / "x.py").write_text("x = 1\n")
+    for args in (["init", "-q"], ["remote", "add", "origin", "https://github.com/acme/epa-template"],
+                 ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"]):  # fmt: skip
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    assert post_gen.published_toolkit(repo) == "https://github.com/acme/epa-template"
+    (repo / "toolkit" / "x.py").write_text("x = 2\n")
+    assert post_gen.published_toolkit(repo) is None
