@@ -46,7 +46,8 @@ def test_guard_refuses_anything_but_reads():
 def test_reference_shaped_prod_is_collected_and_passes():
     seed()
     scope, inventory = collect(read_only_session(REGION), "desk", "prod")
-    assert scope == Scope("123456789012", REGION, "desk", "prod", tier="prod")
+    assert scope == Scope("123456789012", REGION, "desk", "prod", tier="prod",
+                          caller="arn:aws:sts::123456789012:user/moto")  # fmt: skip
     assert inventory["errors"] == {}
     assert "tier" not in inventory, "the tier is the environment's, beside its resources"
     assert {s["network_tier"] for s in inventory["network"]["subnets"]} == {

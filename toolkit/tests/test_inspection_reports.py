@@ -1,4 +1,4 @@
-"""Waivers, exit codes and the four report formats."""
+"""Waivers, exit codes and the five report formats."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from epa_toolkit.inspection.model import SCHEMA_VERSION, Status, tier_defaults
 from tests.test_inspection_checks import BREAK, healthy_prod
 
 RUN = {"project": "desk", "environment": "prod", "tier": "prod", "account": "123456789012",
-       "region": "eu-west-2", "started": "2027-01-01T10:00:00+00:00", "finished": "2027-01-01T10:00:02+00:00"}  # fmt: skip
+       "region": "eu-west-2", "started": "2027-01-01T10:00:00+00:00", "finished": "2027-01-01T10:00:02+00:00",
+       "toolkit": {"name": "epa-toolkit", "version": "0.1.0", "commit": "0123abc"},
+       "caller": {"account": "123456789012", "arn": "arn:aws:sts::123456789012:assumed-role/assessor/me"},
+       "thresholds": "the template's tiers (epa-toolkit)"}  # fmt: skip
 
 
 def broken_findings():
@@ -79,6 +82,20 @@ def test_junit_counts_failures():
     suite = ET.fromstring(report.to_junit(RUN, broken_findings()))
     assert suite.get("failures") == "2"
     assert len(suite.findall("testcase/failure")) == 2
+
+
+def test_html_is_one_escaped_page_grouped_by_pillar():
+    findings = broken_findings()
+    findings[0].message = '<script>alert("x")</script> & more'
+    page = report.to_html(RUN, findings, json_sha256="ab" * 32)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script>" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in page
+    assert not any(f'{attr}="http' in page for attr in ("src", "href")), "no external assets"
+    headings = [line for line in page.splitlines() if line.startswith("<h2 id=")]
+    assert headings == [
+        f'<h2 id="{p}">{p.capitalize()}</h2>' for p in ("reliability", "security", "observability")
+    ]
+    assert "ab" * 32 in page and "arn:aws:sts::123456789012:assumed-role/assessor/me" in page
 
 
 def test_console_colours_only_when_asked():

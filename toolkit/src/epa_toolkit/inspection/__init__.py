@@ -9,12 +9,14 @@ inventory), so every check is tested without AWS. Where to look:
     checks/         the checks, one module per pillar (reliability, security,
                     observability); each check's metadata (CheckMeta) sits above its function
     model.py        CheckMeta, Result (what a check yields), Finding, Status, Severity, and
-                    the tier's Thresholds (from project.yaml, through project_facts)
+                    the tier's Thresholds (from project.yaml, through project_facts; outside
+                    a project, the template's: template-facts.yaml)
     engine.py       runs every check: NOT_EVALUATED, ERROR, SKIPPED; waivers
-    report.py       console, JSON (report-schema.json), Markdown, JUnit
+    report.py       console, JSON (report-schema.json), Markdown, JUnit, HTML; each with
+                    its provenance (toolkit, caller, region, times) and the JSON's SHA-256
     catalogue.py    docs/inspection-checks.md, generated from the checks' metadata
 
 A new check: add it to the pillar's module under checks/ (metadata, then a function that
-yields a Result per resource), a breaking case to tools/tests/test_inspection_checks.py
+yields a Result per resource), a breaking case to toolkit/tests/test_inspection_checks.py
 (BREAK), and run `make docs`.
 """
