@@ -12,6 +12,7 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # For assessors and pipelines: a deployed environment.
@@ -42,17 +43,30 @@ def version() -> str:
 
 
 def commit() -> str | None:
+    """The commit a git install recorded; for an install from a local folder (a template
+    checkout), that checkout's HEAD, marked `+changes` when its toolkit differs from it."""
     try:
         direct = json.loads(metadata.distribution("epa-toolkit").read_text("direct_url.json") or "{}")
     except (FileNotFoundError, json.JSONDecodeError):
-        direct = {}
+        return None
     if sha := direct.get("vcs_info", {}).get("commit_id"):
         return sha
     url = direct.get("url", "")
-    folder = Path(url.removeprefix("file://")) if url.startswith("file://") else Path(__file__).parent
-    ask = ["git", "-C", str(folder), "rev-parse", "HEAD"]
-    result = subprocess.run(ask, capture_output=True, text=True, check=False)  # noqa: S603
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    folder = Path(unquote(url.removeprefix("file://")))
+    if not url.startswith("file://") or not (folder / "pyproject.toml").is_file():
+        return None
+    head = _git(folder, "rev-parse", "HEAD")
+    if head and _git(folder, "status", "--porcelain", "--", "."):
+        head += "+changes"
+    return head
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    except OSError:
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def usage() -> str:
