@@ -66,7 +66,7 @@ def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not python.exists():
             shutil.rmtree(root, ignore_errors=True)
             project = bake(root)
-            run(["uv", "sync", "--quiet"], cwd=project, env=tool_env())
+            run(["uv", "sync", "--quiet", "--group", "diagrams"], cwd=project, env=tool_env())
     return python
 
 

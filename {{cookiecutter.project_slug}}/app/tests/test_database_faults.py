@@ -8,11 +8,9 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import boto3
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from moto import mock_aws
 from psycopg import sql
 from sqlalchemy import make_url
 
@@ -142,6 +140,10 @@ def test_requests_succeed_after_the_password_rotates_without_a_restart(
         pass  # the server checks passwords, as RDS does
     else:
         pytest.skip("the server accepts any password (trust): rotation cannot be observed")
+    # Only here: botocore's service models and moto take a second to import.
+    import boto3
+    from moto import mock_aws
+
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     with mock_aws():

@@ -77,10 +77,17 @@ def bootstrap(monkeypatch):
             k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in STACK_CONFIG.items()
         }
         config |= {f"{PROJECT}:{key}": value for key, value in overrides.items()}
-        # Pulumi keeps its runtime state in context variables: a fresh context per run.
-        return contextvars.Context().run(run_once, config)
+        # The same config is the same program run: each is run once per test session.
+        key = tuple(sorted(config.items()))
+        if key not in _RUNS:
+            # Pulumi keeps its runtime state in context variables: a fresh context per run.
+            _RUNS[key] = contextvars.Context().run(run_once, config)
+        return _RUNS[key]
 
     return run
+
+
+_RUNS: dict[tuple, tuple[list[dict], dict]] = {}
 
 
 def roles(resources: list[dict]) -> dict[str, dict]:
