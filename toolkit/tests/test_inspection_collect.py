@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -118,7 +118,11 @@ def test_access_denied_marks_the_section_not_evaluated():
 
     session.events.register("before-call.rds.DescribeDBInstances", deny)
     _, inventory = collect(session, "desk", "prod")
-    assert inventory["errors"] == {"rds": "AccessDenied on DescribeDBInstances"}
+    assert inventory["errors"] == {
+        "rds": "AccessDenied on DescribeDBInstances",
+        # Read by following the database's keys: without it, it would look empty, not broken.
+        "keys_and_secrets": "needs rds, which could not be collected (AccessDenied on DescribeDBInstances)",
+    }
     rds = [f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")]
     assert {f.status for f in rds} == {Status.NOT_EVALUATED}
 
@@ -208,3 +212,61 @@ def test_a_vpc_origin_is_collected_as_one(monkeypatch):
     [origin] = distribution["origins"]
     assert origin["kind"] == "vpc" and origin["vpc_origin_id"] == "vo_1"
     assert origin["protocol_policy"] is None
+
+
+FAILURES = {  # (refused: test_access_denied_marks_the_section_not_evaluated)
+    "throttled past the retries": ClientError(
+        {"Error": {"Code": "Throttling", "Message": "slow"}}, "Describe"
+    ),
+    "connection lost": EndpointConnectionError(endpoint_url="https://elasticloadbalancing.example"),
+    "malformed answer": KeyError("LoadBalancerArn"),
+}
+FOLLOWERS = {"ecs": {"workload", "identity"}, "workload": {"identity"},
+             "load_balancers": {"protection", "storage"}, "rds": {"keys_and_secrets"}}  # fmt: skip
+SECTIONS = [*collection.SECTIONS, *collection.FOLLOWS, "cloudfront"]
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=list(FAILURES))
+def test_a_failing_section_leaves_only_its_checks_not_evaluated(monkeypatch, failure):
+    """Each section fails in turn: the run goes on, the checks that need the section (or a
+    section read by following it) are NOT_EVALUATED with the reason, and every other check
+    is evaluated as on a healthy environment."""
+    seed()
+    session = read_only_session(REGION)
+    healthy = {
+        f.check.id: f.status
+        for f in evaluate(collect(session, "desk", "prod").inventory, tier_defaults("prod"))
+    }
+    for section in SECTIONS:
+        names = {"protection": "collect_protection", "keys_and_secrets": "collect_keys_and_secrets"}
+        target = names.get(section, f"collect_{section}")
+
+        def broken(*args, **kwargs):
+            raise FAILURES[failure]
+
+        with monkeypatch.context() as patch:
+            patch.setattr(collection, target, broken)  # how the following sections call it
+            if section in collection.SECTIONS:
+                patch.setitem(collection.SECTIONS, section, broken)
+            _, inventory = collect(session, "desk", "prod")
+        lost = {section} | FOLLOWERS.get(section, set())
+        assert set(inventory["errors"]) == lost, section
+        for finding in evaluate(inventory, tier_defaults("prod")):
+            if set(finding.check.needs) & lost:
+                assert finding.status is Status.NOT_EVALUATED, (section, finding.check.id)
+                assert "could not collect" in finding.message
+            else:
+                assert finding.status is healthy[finding.check.id], (section, finding.check.id)
+
+
+def test_a_load_balancer_without_target_groups_is_collected():
+    seed()
+    elb = boto3.client("elbv2", region_name=REGION)
+    [lb] = elb.describe_load_balancers()["LoadBalancers"]
+    for group in elb.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])["TargetGroups"]:
+        for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+            elb.delete_listener(ListenerArn=listener["ListenerArn"])
+        elb.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+    _, inventory = collect(read_only_session(REGION), "desk", "prod")
+    assert "load_balancers" not in inventory["errors"]
+    assert inventory["load_balancers"][0]["target_groups"] == []

@@ -37,10 +37,6 @@ from epa_toolkit.inspection.inventory import (
 )
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
-NOT_ALLOWED = {
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnsupportedOperation",
-    "InvalidAction", "OperationNotSupportedException", "NotImplemented",
-}  # fmt: skip
 UNKNOWN = "unknown"  # a provenance field STS could not give
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 # The tag on each subnet naming its network tier (public, private, isolated): set by
@@ -212,6 +208,17 @@ def collect_network(session, arns: dict[str, list[str]]) -> Network:
     }
 
 
+def _target_groups(elb, load_balancer_arn: str) -> list[dict]:
+    """A load balancer's target groups; none yet is an answer (some APIs, and moto, say
+    TargetGroupNotFound for it), not a failure to read."""
+    try:
+        return paginate(elb, "describe_target_groups", "TargetGroups", LoadBalancerArn=load_balancer_arn)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TargetGroupNotFound":
+            return []
+        raise
+
+
 def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[LoadBalancer]:
     elb = client(session, "elbv2")
     lb_arns = [a for a in arns.get("elasticloadbalancing", []) if ":loadbalancer/app/" in a]
@@ -235,7 +242,7 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[LoadBala
             for li in listeners
         }
         groups = []
-        for group in paginate(elb, "describe_target_groups", "TargetGroups", LoadBalancerArn=arn):
+        for group in _target_groups(elb, arn):
             health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])[
                 "TargetHealthDescriptions"
             ]
@@ -631,16 +638,42 @@ def collect(session, project: str, environment: str) -> Collected:
         "cloudfront": lambda: collect_cloudfront(session, project, environment),
     }
     for section, read in follow.items():
+        if section in FOLLOWS and (failed := inventory["errors"].get(FOLLOWS[section])):
+            # Read from a section that could not be collected, it would look empty, not broken.
+            inventory["errors"][section] = (
+                f"needs {FOLLOWS[section]}, which could not be collected ({failed})"
+            )
+            continue
         _collect_section(inventory, section, read)
     return Collected(scope, inventory)
 
 
+# The sections read by following what another section found.
+FOLLOWS = {
+    "workload": "ecs",
+    "protection": "load_balancers",
+    "storage": "load_balancers",
+    "keys_and_secrets": "rds",
+    "identity": "workload",
+}
+
+
 def _collect_section(inventory: Inventory, section: str, read) -> None:
+    """One section; any failure to read it (refused, throttled past the retries, not found,
+    an answer of an unexpected shape) is recorded against that section alone, so only the
+    checks that need it become NOT_EVALUATED and the others still run. Missing credentials
+    and a refused write are not a section's failure: they stop the run."""
     try:
         inventory[section] = read()
+    except (NoCredentialsError, TokenRetrievalError, WriteRefused):
+        raise
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code not in NOT_ALLOWED:
-            raise
-        inventory[section] = empty_inventory()[section]
+        code = error.response.get("Error", {}).get("Code", "") or "error"
         inventory["errors"][section] = f"{code} on {error.operation_name}"
+    except BotoCoreError as error:
+        inventory["errors"][section] = f"{type(error).__name__}: {error}"
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        inventory["errors"][section] = f"an answer of an unexpected shape ({type(error).__name__}: {error})"
+    else:
+        return
+    inventory[section] = empty_inventory()[section]

@@ -25,7 +25,7 @@ class Status(StrEnum):
     WARN = "WARN"
     ERROR = "ERROR"
     SKIPPED = "SKIPPED"  # not applicable (e.g. a prod-only check in dev)
-    NOT_EVALUATED = "NOT_EVALUATED"  # missing permission or unsupported call
+    NOT_EVALUATED = "NOT_EVALUATED"  # a section it needs could not be read (refused, throttled, ...)
 
 
 class Severity(StrEnum):
