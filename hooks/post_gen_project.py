@@ -105,18 +105,18 @@ def template_dir(answers: dict) -> Path:
     return given if given.is_absolute() else Path(os.environ.get("PWD", ".")) / given
 
 
-def template_commit(repo_dir: Path) -> str | None:
-    """The template's git commit, or None when it is not a git checkout."""
+def git(repo_dir: Path, *args: str) -> str | None:
+    """What git answers in the template's folder, or None when it cannot (not a checkout)."""
     try:
-        result = subprocess.run(
-            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    return result.stdout.strip()
+    return done.stdout.strip()
+
+
+def template_commit(repo_dir: Path) -> str | None:
+    """The template's git commit, or None when it is not a git checkout."""
+    return git(repo_dir, "rev-parse", "HEAD")
 
 
 def template_location(answers: dict) -> str:
@@ -187,24 +187,10 @@ def toolkit_source(answers: dict) -> str:
 def published_toolkit(repo_dir: Path) -> str | None:
     """The URL of the repository a local clone came from (`origin`), when its toolkit is
     exactly as committed there: the project's pipelines can fetch that, not a laptop path."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=True
-            )
-        except (OSError, subprocess.CalledProcessError):
-            return None
-        return done.stdout.strip()
-
-    url = git("remote", "get-url", "origin")
-    if (
-        not url
-        or not ("://" in url or url.startswith("git@"))
-        or git("status", "--porcelain", "--", "toolkit") != ""
-    ):
+    url = git(repo_dir, "remote", "get-url", "origin")
+    if not url or not ("://" in url or url.startswith("git@")):
         return None
-    return url
+    return url if git(repo_dir, "status", "--porcelain", "--", "toolkit") == "" else None
 
 
 def inline_table(**fields: str) -> str:

@@ -25,7 +25,9 @@ from project_facts.generated import between, sync
 GITHUB = Path(".github/workflows")
 GITLAB = Path(".gitlab-ci.yml")
 ROUTES_DOC = Path("docs/reference/pipelines.md")
-RELEASE_AFTER = "prod"  # the tier whose deploy publishes a release
+# Environments of this tier wait for an approval before each deploy, and the last of them
+# publishes the release (make protect sets the approval: repository settings).
+APPROVAL_TIER = "prod"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class Deploy:
     branches: tuple[str, ...]
     after: str | None  # the deploy job this one waits for (same branches, earlier)
     promote_from: str | None  # deploys what this environment runs instead of building
+
+    @property
+    def approved(self) -> bool:
+        """Each deploy waits for an approval first."""
+        return self.tier == APPROVAL_TIER
 
 
 def deploys(facts: Facts) -> list[Deploy]:
@@ -70,9 +77,9 @@ def delivery_branches(facts: Facts) -> tuple[str, ...]:
 
 def releasing(facts: Facts) -> Deploy:
     """The deploy after which a release is published: the last environment of tier prod."""
-    candidates = [d for d in deploys(facts) if d.tier == RELEASE_AFTER]
+    candidates = [d for d in deploys(facts) if d.approved]
     if not candidates:
-        raise FactsError(f"environments: none has tier {RELEASE_AFTER}, so nothing releases")
+        raise FactsError(f"environments: none has tier {APPROVAL_TIER}, so nothing releases")
     return candidates[-1]
 
 
@@ -84,7 +91,7 @@ def route(facts: Facts) -> str:
             how = f"promotes the image {d.promote_from} runs"
         else:
             how = f"after {d.after}" if d.after else "builds the image"
-        if d.tier == "prod":
+        if d.approved:
             how += "; approval first"
         lines.append(f"# {d.environment} <- {', '.join(d.branches)} ({how})")
     return "\n".join(lines)
@@ -119,7 +126,7 @@ def github_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
     jobs: list[str] = []
     for d in plan:
         job = [f"deploy-{d.environment}:", f"  name: Deploy {d.environment}"]
-        if d.tier == "prod":
+        if d.approved:
             job.append(f"  # Waits for a required reviewer of the {d.environment} environment.")
         if d.promote_from:
             job += [
@@ -219,7 +226,7 @@ def gitlab_blocks(facts: Facts) -> dict[Path, dict[str, str]]:
         else:
             job.append("  needs: [build]")
         job += ["  rules:", f'    - if: {_gitlab_branch(d.branches)} && $SCHEDULE_TASK != "drift"']
-        if d.tier == "prod":
+        if d.approved:
             job[-1:-1] = [
                 "    # The approval: someone allowed to deploy this environment starts this job.",
                 "    # With GitLab Premium it is also a protected environment (make protect).",
@@ -293,7 +300,7 @@ def routes_table(facts: Facts) -> tuple[str, str, str]:
             what = f"the image the push built, once {d.after} has it"
         else:
             what = "the image the push built"
-        if d.tier == "prod":
+        if d.approved:
             what = f"after an approval, {what}"
         if d.environment == last:
             what += "; then a release"

@@ -14,14 +14,11 @@ from pathlib import Path
 
 from project_facts import Facts
 from project_facts import load as load_facts
-from project_facts.pipelines import releasing
+from project_facts.pipelines import APPROVAL_TIER, releasing
 
 # The environments and the branches of each strategy come from project.yaml: every function
 # here takes the facts (`facts=None`: read project.yaml, or the file PROJECT_FACTS names).
 
-# The tier whose deploys wait for an approval (project_facts/pipelines.py: its deploy job
-# is a manual one on GitLab, its GitHub environment has required reviewers).
-APPROVAL_TIER = "prod"
 # The change pipeline's jobs (their names are the GitHub status check names): they must
 # pass before anything merges. The previews are not required: they need AWS set up first.
 REQUIRED_CHECKS = ("Checks", "Security", "Image")
