@@ -54,6 +54,12 @@ class CheckMeta:
     # The policy-pack rule (infra/policy/rules.py) that holds the infrastructure code to the
     # same guarantee before deploy; this check verifies it on what was actually deployed.
     policy_rule: str | None = None
+    # What an assessor maps the check to: the KSBs it evidences (codes in the KSB reference
+    # data), and the AWS Foundational Security Best Practices controls (e.g. "ELB.1") and
+    # Prowler checks that test the same thing, where any does.
+    ksbs: tuple[str, ...] = ()
+    fsbp: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
     # One of PILLARS: set by the module under checks/ that registers the check.
     pillar: str = ""
 
