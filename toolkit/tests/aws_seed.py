@@ -6,9 +6,28 @@ from __future__ import annotations
 import json
 
 import boto3
+from moto.cloudfront import models as cloudfront_models
 
 REGION = "eu-west-2"
+ACCOUNT = "123456789012"  # moto's
 ZONES = [f"{REGION}{z}" for z in "abc"]
+
+
+def _keep_vpc_origins() -> None:
+    """moto 5.2 drops an origin's VpcOriginConfig (it comes back with no origin config at
+    all, a shape AWS never answers): keep it, for the in-process mock and moto's server."""
+    create = cloudfront_models.Origin.__init__
+
+    def init(self, origin: dict) -> None:
+        create(self, origin)
+        self.vpc_origin_config = origin.get("VpcOriginConfig")
+
+    if not getattr(create, "keeps_vpc_origins", False):
+        init.keeps_vpc_origins = True
+        cloudfront_models.Origin.__init__ = init
+
+
+_keep_vpc_origins()
 
 
 def tags(project: str, environment: str, tier: str, **extra: str) -> list[dict]:
@@ -17,8 +36,9 @@ def tags(project: str, environment: str, tier: str, **extra: str) -> list[dict]:
 
 
 def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *, broken: bool = False,
-         services: int = 1) -> dict:  # fmt: skip
-    """Create the environment; `broken` makes deliberate reliability mistakes."""
+         services: int = 1, waf_rules: bool = True) -> dict:  # fmt: skip
+    """Create the environment; `broken` makes deliberate reliability mistakes, `waf_rules=False`
+    leaves the web ACL empty."""
     ec2 = boto3.client("ec2", region_name=REGION)
     t = tags(project, environment, tier)
 
@@ -37,9 +57,10 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         ec2.revoke_security_group_egress(
             GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissionsEgress"]
         )
+    logs_key = seed_key("logs")
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
-                         LogGroupName=f"{project}-flow-logs",
-                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs")  # fmt: skip
+                         LogGroupName=seed_log_group(f"{project}-flow-logs", logs_key),
+                         DeliverLogsPermissionArn=seed_service_role(project, "flow-logs", "vpc-flow-logs.amazonaws.com"))  # fmt: skip
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -83,6 +104,7 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
                                   Type="application", Tags=t)["LoadBalancers"][0]  # fmt: skip
     elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
         {"Key": "deletion_protection.enabled", "Value": "false" if broken else "true"},
+        {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
         {"Key": "access_logs.s3.enabled", "Value": "true"},
         {"Key": "access_logs.s3.bucket", "Value": f"{project}-access-logs"}])  # fmt: skip
     group = elb.create_target_group(
@@ -109,15 +131,13 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
     seed_bucket_guards(s3, f"{project}-access-logs")
     roles = seed_task_roles(project)
     repository = seed_image_repository(project)
-    boto3.client("logs", region_name=REGION).create_log_group(logGroupName=f"{project}-app-logs")
-    boto3.client("logs", region_name=REGION).put_retention_policy(
-        logGroupName=f"{project}-app-logs", retentionInDays=90
-    )
+    seed_log_group(f"{project}-app-logs", logs_key)
     task = ecs.register_task_definition(family=f"{project}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
                                         taskRoleArn=roles["task"], executionRoleArn=roles["execution"],
                                         cpu="512", memory="1024",
                                         containerDefinitions=[{
                                             "name": "app", "image": f"{repository['repositoryUri']}@sha256:{'0' * 64}", "memory": 1024,
+                                            "readonlyRootFilesystem": True,
                                             "environment": [{"name": "ENVIRONMENT", "value": environment}],
                                             "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db"}],
                                             "logConfiguration": {"logDriver": "awslogs", "options": {
@@ -148,14 +168,24 @@ def seed(project: str = "desk", environment: str = "prod", tier: str = "prod", *
         DBSubnetGroupDescription="db",
         SubnetIds=subnets["isolated"],
     )
+    # As the database component does: TLS required, the engine's logs exported to log groups
+    # of our own (retention, key).
+    rds.create_db_parameter_group(DBParameterGroupName=f"{project}-params", DBParameterGroupFamily="postgres16",
+                                  Description="db")  # fmt: skip
+    rds.modify_db_parameter_group(DBParameterGroupName=f"{project}-params", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])  # fmt: skip
+    for log in ("postgresql", "upgrade"):
+        seed_log_group(f"/aws/rds/instance/{project}-{environment}/{log}", logs_key)
     rds.create_db_instance(DBInstanceIdentifier=f"{project}-{environment}", DBInstanceClass="db.t4g.medium",
                            Engine="postgres", MasterUsername="app_admin",                            AllocatedStorage=50, MultiAZ=not broken, BackupRetentionPeriod=3 if broken else 14,
                            DeletionProtection=not broken, StorageEncrypted=True, PubliclyAccessible=False,
-                           DBSubnetGroupName=f"{project}-db", MonitoringInterval=60, KmsKeyId=seed_key(),
-                           ManageMasterUserPassword=True,
-                           MonitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring", Tags=t)  # fmt: skip
+                           DBSubnetGroupName=f"{project}-db", MonitoringInterval=60, KmsKeyId=seed_key("database"),
+                           ManageMasterUserPassword=True, DBParameterGroupName=f"{project}-params",
+                           EnableCloudwatchLogsExports=["postgresql", "upgrade"],
+                           MonitoringRoleArn=seed_service_role(project, "db-monitoring", "monitoring.rds.amazonaws.com"),
+                           Tags=t)  # fmt: skip
     seed_alarms(project, environment, lb["LoadBalancerArn"], services)
-    seed_waf(project, lb["LoadBalancerArn"])
+    seed_waf(project, lb["LoadBalancerArn"], logs_key, rules=waf_rules)
     secret = rds.describe_db_instances(DBInstanceIdentifier=f"{project}-{environment}")["DBInstances"][0][
         "MasterUserSecret"
     ]
@@ -182,7 +212,7 @@ def seed_alarms(project: str, environment: str, load_balancer_arn: str, services
     wanted += [("AWS/RDS", m, "DBInstanceIdentifier", f"{project}-{environment}")
                for m in ("CPUUtilization", "FreeStorageSpace", "DatabaseConnections")]  # fmt: skip
     for namespace, metric, dimension, value in wanted:
-        cloudwatch.put_metric_alarm(AlarmName=f"{project}-{metric}-{value}", Namespace=namespace, MetricName=metric,
+        cloudwatch.put_metric_alarm(AlarmName=f"{project}-{environment}-{metric}-{value}", Namespace=namespace, MetricName=metric,
                                     Dimensions=[{"Name": dimension, "Value": value}], Statistic="Average", Period=60,
                                     EvaluationPeriods=3, Threshold=1, ComparisonOperator="GreaterThanThreshold",
                                     AlarmActions=[topic], OKActions=[topic])  # fmt: skip
@@ -219,35 +249,55 @@ def seed_image_repository(project: str) -> dict:
               {"Key": "managed-by", "Value": "pulumi"}])["repository"]  # fmt: skip
 
 
+def seed_service_role(project: str, name: str, service: str) -> str:
+    """A role only `service` may assume, and only for this account (the infra's trusted_by)."""
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service},
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]})  # fmt: skip
+    return boto3.client("iam", region_name=REGION).create_role(
+        RoleName=f"{project}-{name}", Path=f"/{project}/", AssumeRolePolicyDocument=trust
+    )["Role"]["Arn"]
+
+
 def seed_task_roles(project: str) -> dict[str, str]:
     iam = boto3.client("iam", region_name=REGION)
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})  # fmt: skip
-    task = iam.create_role(RoleName=f"{project}-task", Path=f"/{project}/", AssumeRolePolicyDocument=trust)[
-        "Role"
-    ]["Arn"]
-    execution = iam.create_role(RoleName=f"{project}-execution", Path=f"/{project}/",
-                                AssumeRolePolicyDocument=trust)["Role"]["Arn"]  # fmt: skip
+    task = seed_service_role(project, "task", "ecs-tasks.amazonaws.com")
+    execution = seed_service_role(project, "execution", "ecs-tasks.amazonaws.com")
+    # A managed policy of the account's own (moto does not load AWS's unless asked: slow).
+    pull = iam.create_policy(PolicyName=f"{project}-pull-and-log", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents"]}]}))  # fmt: skip
+    iam.attach_role_policy(RoleName=f"{project}-execution", PolicyArn=pull["Policy"]["Arn"])
     iam.put_role_policy(RoleName=f"{project}-execution", PolicyName="secret", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                                  "Resource": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db"}]}))  # fmt: skip
     return {"task": task, "execution": execution}
 
 
-def seed_key() -> str:
+def seed_key(purpose: str) -> str:
     kms = boto3.client("kms", region_name=REGION)
-    key = kms.create_key(Description="database")["KeyMetadata"]["KeyId"]
+    key = kms.create_key(Description=purpose)["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=key)
     return key
 
 
+def seed_log_group(name: str, key: str) -> str:
+    """A log group as the infrastructure makes them: a retention, the environment's key."""
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName=name, kmsKeyId=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}")
+    logs.put_retention_policy(logGroupName=name, retentionInDays=90)
+    return name
+
+
 def seed_distribution(project: str, environment: str, tier: str, origin_domain: str, *, broken: bool) -> None:
-    """CloudFront in front. moto keeps no VpcOriginConfig (the origin comes back with no
-    origin config at all); tests/test_inspection_collect.py stubs the real shape."""
+    """CloudFront in front: a VPC origin to the internal load balancer (broken: the
+    load balancer's public address over plain HTTP)."""
     origin = ({"CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
               if broken else {"VpcOriginConfig": {"VpcOriginId": f"vo_{project}"}})  # fmt: skip
     config = {
         "CallerReference": f"{project}-{environment}", "Comment": project, "Enabled": True,
+        "Logging": {"Enabled": True, "IncludeCookies": False, "Bucket": f"{project}-access-logs.s3.amazonaws.com",
+                    "Prefix": "cloudfront/"},
         "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": origin_domain, **origin}]},
         "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
                                  "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
@@ -257,18 +307,24 @@ def seed_distribution(project: str, environment: str, tier: str, origin_domain: 
                                     "Tags": {"Items": tags(project, environment, tier)}})  # fmt: skip
 
 
-def seed_waf(project: str, load_balancer_arn: str) -> None:
+def seed_waf(project: str, load_balancer_arn: str, logs_key: str, *, rules: bool = True) -> None:
+    """The web ACL with an AWS managed rule group and a rate limit (rules=False: an empty one)."""
     waf = boto3.client("wafv2", region_name=REGION)
-    visibility = {
-        "SampledRequestsEnabled": True,
-        "CloudWatchMetricsEnabled": True,
-        "MetricName": project,
-    }
+
+    def visibility(metric: str) -> dict:
+        return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+    managed = {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}
+    rate = {"RateBasedStatement": {"Limit": 1000, "AggregateKeyType": "IP"}}
     acl = waf.create_web_acl(Name=f"{project}-waf", Scope="REGIONAL", DefaultAction={"Allow": {}},
-                             VisibilityConfig=visibility)["Summary"]  # fmt: skip
+                             VisibilityConfig=visibility(project), Rules=[
+        {"Name": "AWSManagedRulesCommonRuleSet", "Priority": 1, "Statement": managed,
+         "OverrideAction": {"None": {}}, "VisibilityConfig": visibility("common")},
+        {"Name": "rate-limit", "Priority": 10, "Statement": rate, "Action": {"Block": {}},
+         "VisibilityConfig": visibility("rate")}] if rules else [])["Summary"]  # fmt: skip
     waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=load_balancer_arn)
     logs = boto3.client("logs", region_name=REGION)
-    logs.create_log_group(logGroupName=f"aws-waf-logs-{project}")
+    seed_log_group(f"aws-waf-logs-{project}", logs_key)
     group = logs.describe_log_groups(logGroupNamePrefix=f"aws-waf-logs-{project}")["logGroups"][0]["arn"]
     waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": acl["ARN"],
                                                         "LogDestinationConfigs": [group.removesuffix(":*")]})  # fmt: skip

@@ -13,6 +13,8 @@ from epa_toolkit.inspection.inventory import Inventory
 from epa_toolkit.inspection.model import Status, tier_defaults
 
 ZONES = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
+SERVICE_TRUST = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                 "Condition": {"StringEquals": {"aws:SourceAccount": "1"}}}  # fmt: skip
 
 
 def healthy_prod() -> Inventory:
@@ -20,7 +22,8 @@ def healthy_prod() -> Inventory:
     return {
         "errors": {},
         "network": {
-            "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16", "flow_logs": ["ALL"]}],
+            "vpcs": [{"id": "vpc-1", "cidr": "10.30.0.0/16", "flow_logs": ["ALL"], "flow_log_groups": ["flow-logs"],
+                      "flow_log_roles": ["arn:aws:iam::1:role/desk/flow-logs"]}],
             "security_groups": [
                 {"id": "sg-default", "name": "default", "default": True, "ingress": [], "egress": []},
                 {"id": "sg-alb", "name": "alb", "default": False, "egress": [],
@@ -39,7 +42,7 @@ def healthy_prod() -> Inventory:
         },
         "load_balancers": [{
             "arn": "arn:aws:elasticloadbalancing:eu-west-2:1:loadbalancer/lb", "name": "edge-alb", "scheme": "internal", "azs": ZONES, "deletion_protection": True,
-            "access_logs": True, "security_groups": ["sg-alb"],
+            "access_logs": True, "drops_invalid_headers": True, "security_groups": ["sg-alb"],
             "listeners": [{"port": 80, "protocol": "HTTP", "ssl_policy": None,
                            "default_actions": ["forward"], "redirects_to_https": False, "forwards": True}],
             "target_groups": [{"arn": "arn:tg", "name": "edge-tg", "targets": [
@@ -54,30 +57,42 @@ def healthy_prod() -> Inventory:
             "deployments": [{"status": "PRIMARY", "rollout_state": "COMPLETED"}],
             "task_azs": ["eu-west-2a", "eu-west-2b"], "scaling": {"min": 2, "max": 6, "policies": 2},
         }]},
-        "rds": {"instances": [{"id": "desk-prod", "multi_az": True, "backup_retention": 14,
+        "rds": {"instances": [{"id": "desk-prod", "engine": "postgres", "multi_az": True, "backup_retention": 14,
                                "deletion_protection": True, "encrypted": True, "public": False,
-                               "subnet_azs": ZONES, "monitoring_interval": 60, "performance_insights": True}]},
-        "protection": {"edge-alb": {"web_acl": "edge-waf", "logging": True}},
+                               "subnet_azs": ZONES, "monitoring_interval": 60, "performance_insights": True,
+                               "log_exports": ["postgresql", "upgrade"], "force_ssl": True,
+                               "monitoring_role": "arn:aws:iam::1:role/desk/db-monitoring"}]},
+        "protection": {"edge-alb": {"web_acl": "edge-waf", "logging": True,
+                                    "rules": ["AWSManagedRulesCommonRuleSet", "rate-limit"],
+                                    "managed_rule_groups": ["AWS/AWSManagedRulesCommonRuleSet"],
+                                    "log_destinations": ["arn:aws:logs:eu-west-2:1:log-group:aws-waf-logs-edge"]}},
         "storage": [{"name": "edge-access-logs", "encryption": "AES256", "denies_insecure_transport": True,
                      "public_access_block": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
                                              "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}],
-        "identity": [{"arn": "arn:aws:iam::1:role/desk/app-task", "name": "app-task", "attached": [], "statements": []},
-                     {"arn": "arn:aws:iam::1:role/desk/app-execution", "name": "app-execution",
-                      "attached": ["AmazonECSTaskExecutionRolePolicy"],
-                      "statements": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:db"}]}],
+        "identity": [
+            {"arn": "arn:aws:iam::1:role/desk/app-task", "name": "app-task", "used_by": "task",
+             "trust": [SERVICE_TRUST], "policies": []},
+            {"arn": "arn:aws:iam::1:role/desk/app-execution", "name": "app-execution", "used_by": "task",
+             "trust": [SERVICE_TRUST],
+             "policies": [{"name": "AmazonECSTaskExecutionRolePolicy", "kind": "managed", "statements": [
+                              {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "logs:PutLogEvents"], "Resource": "*"}]},
+                          {"name": "secret", "kind": "inline", "statements": [
+                              {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:db"}]}]}],
         "keys_and_secrets": {"keys": [{"id": "key-1", "rotation": True}],
                              "secrets": [{"arn": "arn:aws:secretsmanager:eu-west-2:1:secret:rds!db", "rotation": True}]},
         "workload": {
             "task_definitions": [{"arn": "arn:aws:ecs:eu-west-2:1:task-definition/app:3", "containers": [{
                 "name": "app", "image": "1.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:abc",
                 "env_names": ["DB_HOST", "ENVIRONMENT"], "secret_names": ["DB_PASSWORD", "DB_USERNAME"],
-                "log_driver": "awslogs", "log_group": "app-logs"}]}],
+                "log_driver": "awslogs", "log_group": "app-logs", "read_only_root": True}]}],
             "repositories": [{"name": "desk", "scan_on_push": True}],
-            "log_groups": [{"name": "app-logs", "retention_days": 90}],
         },
+        "log_groups": [{"name": "app-logs", "source": "containers", "retention_days": 90, "kms_key_id": "arn:key"},
+                       {"name": "flow-logs", "source": "flow logs", "retention_days": 90, "kms_key_id": "arn:key"}],
         "cloudfront": [{"id": "E1", "domain": "d1.cloudfront.net", "viewer_protocol_policies": ["redirect-to-https"],
                         "origins": [{"id": "alb", "domain": "internal-edge-alb.eu-west-2.elb.amazonaws.com", "kind": "vpc",
-                                     "protocol_policy": None, "vpc_origin_id": "vo_1"}]}],
+                                     "protocol_policy": None, "vpc_origin_id": "vo_1"}],
+                        "web_acl": None, "logging": True, "default_certificate": False, "minimum_tls": "TLSv1.2_2021"}],
         "alarms": [
             {"name": f"{metric}-{value}", "namespace": namespace, "metric": metric,
              "dimensions": {dimension: value}, "actions": 1}
@@ -129,7 +144,7 @@ BREAK = {
     "ecs_no_plaintext_secrets": lambda inv: inv["workload"]["task_definitions"][0]["containers"][0]["env_names"].append("DB_PASSWORD"),
     "ecs_logging": lambda inv: inv["workload"]["task_definitions"][0]["containers"][0].update(log_driver=None),
     "ecr_scan_on_push": lambda inv: inv["workload"]["repositories"][0].update(scan_on_push=False),
-    "logs_retention": lambda inv: inv["workload"]["log_groups"][0].update(retention_days=None),
+    "logs_retention": lambda inv: inv["log_groups"][0].update(retention_days=None),
     "rds_monitoring": lambda inv: inv["rds"]["instances"][0].update(monitoring_interval=0, performance_insights=False),
     "alarms_core_metrics": lambda inv: inv["alarms"].pop(),
     "alb_waf_attached": lambda inv: inv["protection"]["edge-alb"].update(web_acl=None),
@@ -137,8 +152,20 @@ BREAK = {
     "s3_public_access_blocked": lambda inv: inv["storage"][0]["public_access_block"].update(BlockPublicPolicy=False),
     "s3_encryption": lambda inv: inv["storage"][0].update(encryption="none"),
     "s3_tls_only": lambda inv: inv["storage"][0].update(denies_insecure_transport=False),
-    "iam_workload_roles_least_privilege": lambda inv: inv["identity"][0]["statements"].append(
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    # A customer-managed policy allowing everything (not named AdministratorAccess).
+    "iam_workload_roles_least_privilege": lambda inv: inv["identity"][0]["policies"].append(
+        {"name": "app-everything", "kind": "managed", "statements": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}),
+    "iam_service_trust_scoped": lambda inv: inv["identity"][1]["trust"][0].pop("Condition"),
+    "waf_acl_has_rules": lambda inv: inv["protection"]["edge-alb"].update(rules=[], managed_rule_groups=[]),
+    "cloudfront_web_acl": lambda inv: inv["protection"]["edge-alb"].update(rules=[]),
+    "cloudfront_viewer_tls": lambda inv: inv["cloudfront"][0].update(minimum_tls="TLSv1_2016"),
+    "cloudfront_origin_private": lambda inv: inv["cloudfront"][0]["origins"][0].update(kind="custom", protocol_policy="https-only"),
+    "cloudfront_access_logging": lambda inv: inv["cloudfront"][0].update(logging=False),
+    "rds_force_ssl": lambda inv: inv["rds"]["instances"][0].update(force_ssl=False),
+    "rds_log_exports": lambda inv: inv["rds"]["instances"][0].update(log_exports=["postgresql"]),
+    "alb_drops_invalid_headers": lambda inv: inv["load_balancers"][0].update(drops_invalid_headers=False),
+    "ecs_read_only_root": lambda inv: inv["workload"]["task_definitions"][0]["containers"][0].update(read_only_root=False),
+    "logs_kms_encrypted": lambda inv: inv["log_groups"][1].update(kms_key_id=None),
     "kms_rotation": lambda inv: inv["keys_and_secrets"]["keys"][0].update(rotation=False),
     "secrets_rotation": lambda inv: inv["keys_and_secrets"]["secrets"][0].update(rotation=False),
 }  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -71,7 +73,7 @@ def test_misconfigured_environment_fails_the_right_checks():
     failed = {f.check.id for f in findings if f.status == Status.FAIL}
     assert {"vpc_multi_az_subnets", "alb_deletion_protection", "ecs_service_circuit_breaker",
             "rds_multi_az", "rds_backups", "rds_deletion_protection", "alb_https_only",
-            "cloudfront_no_plain_http"} <= failed  # fmt: skip
+            "cloudfront_no_plain_http", "cloudfront_origin_private"} <= failed  # fmt: skip
 
 
 def test_the_shared_image_repository_is_found_by_following_the_images():
@@ -120,9 +122,11 @@ def test_access_denied_marks_the_section_not_evaluated():
     _, inventory = collect(session, "desk", "prod")
     assert inventory["errors"] == {
         "rds": "AccessDenied on DescribeDBInstances",
-        # Read by following the database's keys: without it, it would look empty, not broken.
-        "keys_and_secrets": "needs rds, which could not be collected (AccessDenied on DescribeDBInstances)",
-    }
+        # Read by following the database (its keys, its monitoring role, its log groups):
+        # without it, they would look empty, not broken.
+        **dict.fromkeys(("keys_and_secrets", "identity", "log_groups"),
+                        "needs rds, which could not be collected (AccessDenied on DescribeDBInstances)"),
+    }  # fmt: skip
     rds = [f for f in evaluate(inventory, tier_defaults("prod")) if f.check.id.startswith("rds_")]
     assert {f.status for f in rds} == {Status.NOT_EVALUATED}
 
@@ -189,7 +193,7 @@ def distribution_summary(arn: str, origin: dict) -> dict:
 
 
 def test_a_vpc_origin_is_collected_as_one(monkeypatch):
-    """moto keeps no VpcOriginConfig, so the real response shape is stubbed: only the
+    """The real response shape, stubbed (every field AWS sends): only the
     distribution tagged for this environment is kept, and its origin is a VPC origin."""
     session = read_only_session(REGION)
     cloudfront = client(session, "cloudfront")
@@ -205,6 +209,12 @@ def test_a_vpc_origin_is_collected_as_one(monkeypatch):
                 {"Key": "environment", "Value": environment},
             ]
             stub.add_response("list_tags_for_resource", {"Tags": {"Items": tags}}, {"Resource": arn})
+            if environment == "prod":  # only ours is read in full
+                stub.add_response("get_distribution_config", {"DistributionConfig": {
+                    "CallerReference": "desk-prod", "Comment": "edge", "Enabled": True,
+                    "Origins": items[0]["Origins"], "DefaultCacheBehavior": items[0]["DefaultCacheBehavior"],
+                    "Logging": {"Enabled": True, "IncludeCookies": False, "Bucket": "logs.s3.amazonaws.com",
+                                "Prefix": "cloudfront/"}}}, {"Id": "EOURS"})  # fmt: skip
         monkeypatch.setattr(collection, "client", lambda _session, _service: cloudfront)
         [distribution] = collection.collect_cloudfront(session, "desk", "prod")
     assert distribution["id"] == "EOURS"
@@ -212,6 +222,7 @@ def test_a_vpc_origin_is_collected_as_one(monkeypatch):
     [origin] = distribution["origins"]
     assert origin["kind"] == "vpc" and origin["vpc_origin_id"] == "vo_1"
     assert origin["protocol_policy"] is None
+    assert distribution["logging"] is True and distribution["default_certificate"] is True
 
 
 FAILURES = {  # (refused: test_access_denied_marks_the_section_not_evaluated)
@@ -221,9 +232,12 @@ FAILURES = {  # (refused: test_access_denied_marks_the_section_not_evaluated)
     "connection lost": EndpointConnectionError(endpoint_url="https://elasticloadbalancing.example"),
     "malformed answer": KeyError("LoadBalancerArn"),
 }
-FOLLOWERS = {"ecs": {"workload", "identity"}, "workload": {"identity"},
-             "load_balancers": {"protection", "storage"}, "rds": {"keys_and_secrets"}}  # fmt: skip
-SECTIONS = [*collection.SECTIONS, *collection.FOLLOWS, "cloudfront"]
+# What each section's failure takes with it: the sections read by following it.
+FOLLOWERS = {"network": {"identity", "log_groups"}, "ecs": {"workload", "identity", "log_groups"},
+             "workload": {"identity", "log_groups"}, "protection": {"log_groups"},
+             "load_balancers": {"protection", "storage", "log_groups"},
+             "rds": {"keys_and_secrets", "identity", "log_groups"}}  # fmt: skip
+SECTIONS = [*collection.SECTIONS, *collection.FOLLOWS, "cloudfront", "alarms"]
 
 
 @pytest.mark.parametrize("failure", FAILURES, ids=list(FAILURES))
@@ -270,3 +284,47 @@ def test_a_load_balancer_without_target_groups_is_collected():
     _, inventory = collect(read_only_session(REGION), "desk", "prod")
     assert "load_balancers" not in inventory["errors"]
     assert inventory["load_balancers"][0]["target_groups"] == []
+
+
+def test_unrelated_alarms_and_log_groups_are_never_read():
+    """A busy shared account: 1,000 alarms and 1,000 log groups of others. The inspection
+    reads the environment's own by name, so its calls are the same as in an empty account."""
+    seed()
+    session = read_only_session(REGION)
+    quiet = count_calls(session)
+    collect(session, "desk", "prod")
+    cloudwatch, logs = (
+        boto3.client("cloudwatch", region_name=REGION),
+        boto3.client("logs", region_name=REGION),
+    )
+    for n in range(1000):
+        cloudwatch.put_metric_alarm(AlarmName=f"other-team-{n}", Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                    Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=90,
+                                    ComparisonOperator="GreaterThanThreshold")  # fmt: skip
+        logs.create_log_group(logGroupName=f"/other-team/{n}")
+    session = read_only_session(REGION)
+    busy = count_calls(session)
+    _, inventory = collect(session, "desk", "prod")
+    assert busy == quiet
+    assert {a["name"].split("-")[0] for a in inventory["alarms"]} == {"desk"}
+    assert not [g for g in inventory["log_groups"] if g["name"].startswith("/other-team/")]
+
+
+@pytest.mark.parametrize(
+    ("weakness", "failing"),
+    [
+        # Nothing filters what CloudFront passes on to the load balancer either.
+        ("empty web ACL", {"waf_acl_has_rules", "cloudfront_web_acl"}),
+        ("customer-managed *:* on the task role", {"iam_workload_roles_least_privilege"}),
+    ],
+)
+def test_seeded_weaknesses_fail_their_checks(weakness, failing):
+    seed(waf_rules=weakness != "empty web ACL")
+    if weakness.startswith("customer-managed"):
+        iam = boto3.client("iam", region_name=REGION)
+        everything = iam.create_policy(PolicyName="app-everything", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}))  # fmt: skip
+        iam.attach_role_policy(RoleName="desk-task", PolicyArn=everything["Policy"]["Arn"])
+    _, inventory = collect(read_only_session(REGION), "desk", "prod")
+    failed = {f.check.id for f in evaluate(inventory, tier_defaults("prod")) if f.status == Status.FAIL}
+    assert failed == failing, weakness

@@ -12,10 +12,13 @@ inventory of its resources; inventory.py describes every section.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import NamedTuple
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
 
@@ -27,6 +30,7 @@ from epa_toolkit.inspection.inventory import (
     Inventory,
     KeysAndSecrets,
     LoadBalancer,
+    LogGroup,
     Network,
     Protection,
     Rds,
@@ -59,15 +63,30 @@ def refuse_writes(model, **kwargs) -> None:
         )
 
 
+@functools.cache
+def _models() -> botocore.loaders.Loader:
+    """One reader of botocore's service models for every session: each session would
+    otherwise parse the same JSON files again (about a second per inspection)."""
+    return botocore.loaders.create_loader()
+
+
 def read_only_session(region: str, profile: str | None = None, config: Config = RETRIES) -> boto3.Session:
-    session = boto3.Session(region_name=region, profile_name=profile)
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _models())
+    session = boto3.Session(botocore_session=core, region_name=region, profile_name=profile)
+    # boto3 adds its own data folder to the loader's search path on every session: once is enough.
+    _models().search_paths[:] = list(dict.fromkeys(_models().search_paths))
     session.events.register("before-call", refuse_writes)
     session._inspection_config = config
     return session
 
 
 def client(session: boto3.Session, service: str):
-    return session.client(service, config=getattr(session, "_inspection_config", RETRIES))
+    """The session's client for a service, made once (making one costs more than a call)."""
+    clients = session.__dict__.setdefault("_inspection_clients", {})
+    if service not in clients:
+        clients[service] = session.client(service, config=getattr(session, "_inspection_config", RETRIES))
+    return clients[service]
 
 
 def paginate(api, operation: str, key: str, **params) -> list[dict]:
@@ -174,14 +193,18 @@ def collect_network(session, arns: dict[str, list[str]]) -> Network:
                 "route_to_internet": via_igw,
             }
         )
+
+    def of_vpc(vpc: dict, field: str) -> list[str]:
+        return sorted({f[field] for f in flow_logs if f.get("ResourceId") == vpc["VpcId"] and f.get(field)})
+
     return {
         "vpcs": [
             {
                 "id": v["VpcId"],
                 "cidr": v["CidrBlock"],
-                "flow_logs": sorted(
-                    {f["TrafficType"] for f in flow_logs if f.get("ResourceId") == v["VpcId"]}
-                ),
+                "flow_logs": of_vpc(v, "TrafficType"),
+                "flow_log_groups": of_vpc(v, "LogGroupName"),
+                "flow_log_roles": of_vpc(v, "DeliverLogsPermissionArn"),
             }
             for v in vpcs
         ],
@@ -269,6 +292,8 @@ def collect_load_balancers(session, arns: dict[str, list[str]]) -> list[LoadBala
                 "deletion_protection": attributes.get("deletion_protection.enabled") == "true",
                 "access_logs": attributes.get("access_logs.s3.enabled") == "true",
                 "access_log_bucket": attributes.get("access_logs.s3.bucket") or None,
+                "drops_invalid_headers": attributes.get("routing.http.drop_invalid_header_fields.enabled")
+                == "true",
                 "security_groups": lb.get("SecurityGroups", []),
                 "listeners": [
                     {
@@ -324,12 +349,19 @@ def collect_cloudfront(session, project: str, environment: str) -> list[Distribu
                 continue
             behaviours = [item["DefaultCacheBehavior"],
                           *(item.get("CacheBehaviors", {}).get("Items") or [])]  # fmt: skip
+            # Logging is only in the full configuration, not in the list's summary.
+            config = cloudfront.get_distribution_config(Id=item["Id"])["DistributionConfig"]
+            certificate = item.get("ViewerCertificate") or {}
             result.append(
                 {
                     "id": item["Id"],
                     "domain": item["DomainName"],
                     "viewer_protocol_policies": sorted({b["ViewerProtocolPolicy"] for b in behaviours}),
                     "origins": [_origin(o) for o in item["Origins"].get("Items") or []],
+                    "web_acl": item.get("WebACLId") or None,
+                    "logging": bool((config.get("Logging") or {}).get("Enabled")),
+                    "default_certificate": bool(certificate.get("CloudFrontDefaultCertificate", True)),
+                    "minimum_tls": certificate.get("MinimumProtocolVersion"),
                 }
             )
     return result
@@ -418,6 +450,7 @@ def collect_rds(session, arns: dict[str, list[str]]) -> Rds:
             instances.append(
                 {
                     "id": db["DBInstanceIdentifier"],
+                    "engine": db.get("Engine", ""),
                     "multi_az": bool(db.get("MultiAZ")),
                     "backup_retention": db.get("BackupRetentionPeriod", 0),
                     "deletion_protection": bool(db.get("DeletionProtection")),
@@ -431,9 +464,24 @@ def collect_rds(session, arns: dict[str, list[str]]) -> Rds:
                         s["SubnetAvailabilityZone"]["Name"]
                         for s in db.get("DBSubnetGroup", {}).get("Subnets", [])
                     ],
+                    "log_exports": sorted(db.get("EnabledCloudwatchLogsExports", [])),
+                    "force_ssl": _force_ssl(rds, db),
+                    "monitoring_role": db.get("MonitoringRoleArn"),
                 }
             )
     return {"instances": instances}
+
+
+def _force_ssl(rds, db: dict) -> bool | None:
+    """rds.force_ssl in the instance's parameter group (None when the group does not list it)."""
+    values = [
+        p.get("ParameterValue")
+        for group in db.get("DBParameterGroups", [])
+        for p in paginate(rds, "describe_db_parameters", "Parameters",
+                          DBParameterGroupName=group["DBParameterGroupName"])
+        if p["ParameterName"] == "rds.force_ssl"
+    ]  # fmt: skip
+    return values[0] in ("1", "true", "on") if values else None
 
 
 def image_repository(image: str) -> tuple[str, str] | None:
@@ -450,7 +498,7 @@ def collect_workload(session, arns: dict[str, list[str]], services: list) -> Wor
     """What the tasks run: task definitions (distinct ones), their image repositories and
     log groups. The image repository is shared by every environment (the bootstrap tags it
     environment=shared), so the environment's tags do not find it: follow the images."""
-    ecs, ecr, logs = client(session, "ecs"), client(session, "ecr"), client(session, "logs")
+    ecs, ecr = client(session, "ecs"), client(session, "ecr")
     definitions = []
     for arn in sorted({s["task_definition"] for s in services}):
         definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
@@ -463,6 +511,7 @@ def collect_workload(session, arns: dict[str, list[str]], services: list) -> Wor
                 "secret_names": sorted(x["name"] for x in c.get("secrets", [])),
                 "log_driver": c.get("logConfiguration", {}).get("logDriver"),
                 "log_group": c.get("logConfiguration", {}).get("options", {}).get("awslogs-group"),
+                "read_only_root": bool(c.get("readonlyRootFilesystem")),
             } for c in definition["containerDefinitions"]],
         })  # fmt: skip
     images = [c["image"] for d in definitions for c in d["containers"]]
@@ -475,25 +524,49 @@ def collect_workload(session, arns: dict[str, list[str]], services: list) -> Wor
         for repository in paginate(ecr, "describe_repositories", "repositories",
                                    registryId=registry, repositoryNames=sorted(names))
     ]  # fmt: skip
-    wanted = {c["log_group"] for d in definitions for c in d["containers"] if c["log_group"]}
-    groups = [g for g in paginate(logs, "describe_log_groups", "logGroups") if g["logGroupName"] in wanted]
     return {
         "task_definitions": definitions,
         "repositories": [{"name": r["repositoryName"],
                           "scan_on_push": r.get("imageScanningConfiguration", {}).get("scanOnPush", False)}
                          for r in repositories],
-        "log_groups": [{"name": g["logGroupName"], "retention_days": g.get("retentionInDays")} for g in groups],
     }  # fmt: skip
 
 
-def collect_alarms(session, arns: dict[str, list[str]]) -> list[Alarm]:
-    """Every metric alarm in the region (paginated): checks match them to our resources."""
+def collect_log_groups(session, inventory: Inventory) -> list[LogGroup]:
+    """The log groups the environment writes to, found by following what writes to them
+    (containers, flow logs, the database's exports, the firewall), each read by its own
+    name: a busy account's other log groups are never listed."""
+    writers = {c["log_group"]: "containers" for d in inventory["workload"]["task_definitions"]
+               for c in d["containers"] if c["log_group"]}  # fmt: skip
+    writers |= {name: "flow logs" for v in inventory["network"]["vpcs"] for name in v["flow_log_groups"]}
+    writers |= {f"/aws/rds/instance/{db['id']}/{log}": "database"
+                for db in inventory["rds"]["instances"] for log in db["log_exports"]}  # fmt: skip
+    writers |= {arn.split(":log-group:")[1].removesuffix(":*"): "firewall"
+                for p in inventory["protection"].values() for arn in p["log_destinations"]
+                if ":log-group:" in arn}  # fmt: skip
+    logs = client(session, "logs")
+    groups = []
+    for name, source in sorted(writers.items()):
+        found = paginate(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
+        groups += [{"name": name, "source": source, "retention_days": g.get("retentionInDays"),
+                    "kms_key_id": g.get("kmsKeyId")} for g in found if g["logGroupName"] == name]  # fmt: skip
+    return groups
+
+
+def alarm_prefix(project: str, environment: str) -> str:
+    """The environment's alarms are named "<project>-<environment>-..." (the observability
+    component names them so): read by that prefix, not every alarm in the region."""
+    return f"{project}-{environment}-"
+
+
+def collect_alarms(session, project: str, environment: str) -> list[Alarm]:
     cloudwatch = client(session, "cloudwatch")
     return [
         {"name": a["AlarmName"], "namespace": a.get("Namespace"), "metric": a.get("MetricName"),
          "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
          "actions": len(a.get("AlarmActions", []))}
-        for a in paginate(cloudwatch, "describe_alarms", "MetricAlarms")
+        for a in paginate(cloudwatch, "describe_alarms", "MetricAlarms",
+                          AlarmNamePrefix=alarm_prefix(project, environment), AlarmTypes=["MetricAlarm"])
     ]  # fmt: skip
 
 
@@ -502,15 +575,25 @@ def collect_protection(session, load_balancers: list[LoadBalancer]) -> dict[str,
     waf = client(session, "wafv2")
     result = {}
     for lb in load_balancers:
-        acl = waf.get_web_acl_for_resource(ResourceArn=lb["arn"]).get("WebACL")
-        logging_on = False
+        # The answer holds the whole web ACL, its rules included.
+        acl = waf.get_web_acl_for_resource(ResourceArn=lb["arn"]).get("WebACL") or {}
+        destinations = []
         if acl:
             try:
-                waf.get_logging_configuration(ResourceArn=acl["ARN"])
-                logging_on = True
+                logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+                destinations = logging.get("LogDestinationConfigs", [])
             except waf.exceptions.WAFNonexistentItemException:
                 pass
-        result[lb["name"]] = {"web_acl": acl["Name"] if acl else None, "logging": logging_on}
+        rules = acl.get("Rules", [])
+        managed = [r["Statement"]["ManagedRuleGroupStatement"] for r in rules
+                   if "ManagedRuleGroupStatement" in r.get("Statement", {})]  # fmt: skip
+        result[lb["name"]] = {
+            "web_acl": acl.get("Name"),
+            "rules": [r["Name"] for r in rules],
+            "managed_rule_groups": [f"{m['VendorName']}/{m['Name']}" for m in managed],
+            "logging": bool(destinations),
+            "log_destinations": destinations,
+        }
     return result
 
 
@@ -553,23 +636,48 @@ def _denies_http(policy: dict) -> bool:
     )
 
 
-def collect_identity(session, definitions: list) -> list[Role]:
-    """The tasks' IAM roles and what their policies allow (the tagging API omits IAM)."""
+def _statements(document: dict | str) -> list[dict]:
+    """A policy document's statements (IAM may answer with the document as JSON text)."""
+    document = json.loads(document) if isinstance(document, str) else document
+    found = document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def collect_identity(session, inventory: Inventory) -> list[Role]:
+    """The environment's IAM roles, found by following who uses them (the tagging API omits
+    IAM): the tasks', flow logs' and database monitoring's. For each, who may assume it and
+    every statement of its policies, inline and managed (AWS's and the account's own), so a
+    check judges what a policy allows, not what it is called."""
     iam = client(session, "iam")
+    used_by = {r: "flow logs" for v in inventory["network"]["vpcs"] for r in v["flow_log_roles"]}
+    used_by |= {db["monitoring_role"]: "database monitoring"
+                for db in inventory["rds"]["instances"] if db["monitoring_role"]}  # fmt: skip
+    used_by |= {r: "task" for d in inventory["workload"]["task_definitions"] for r in d["roles"]}
+    documents: dict[str, list[dict]] = {}  # a managed policy is read once, however many roles use it
+
+    def managed(arn: str) -> list[dict]:
+        if arn not in documents:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+            documents[arn] = _statements(document)
+        return documents[arn]
+
     roles = []
-    for arn in sorted({r for d in definitions for r in d["roles"]}):
+    for arn, use in sorted(used_by.items()):
         name = arn.split("/")[-1]
-        attached = [
-            p["PolicyName"]
+        role = iam.get_role(RoleName=name)["Role"]
+        policies = [
+            {"name": p["PolicyName"], "kind": "managed", "statements": managed(p["PolicyArn"])}
             for p in paginate(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
         ]
-        statements = []
-        for policy in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name):
-            document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
-            document = json.loads(document) if isinstance(document, str) else document
-            found = document.get("Statement", [])
-            statements += found if isinstance(found, list) else [found]
-        roles.append({"arn": arn, "name": name, "attached": attached, "statements": statements})
+        policies += [
+            {"name": policy, "kind": "inline",
+             "statements": _statements(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])}
+            for policy in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name)
+        ]  # fmt: skip
+        roles.append({"arn": arn, "name": name, "used_by": use,
+                      "trust": _statements(role.get("AssumeRolePolicyDocument") or {}),
+                      "policies": policies})  # fmt: skip
     return roles
 
 
@@ -589,7 +697,6 @@ SECTIONS = {
     "load_balancers": collect_load_balancers,
     "ecs": collect_ecs,
     "rds": collect_rds,
-    "alarms": collect_alarms,
 }
 
 
@@ -628,33 +735,41 @@ def collect(session, project: str, environment: str) -> Collected:
     inventory = empty_inventory()
     for section, collector in SECTIONS.items():
         _collect_section(inventory, section, lambda c=collector: c(session, arns))
-    # These follow references from what was collected above, so they run after it.
+    # These follow references from what was collected above, so they run after it, in order.
     follow = {
+        "alarms": lambda: collect_alarms(session, project, environment),
+        "cloudfront": lambda: collect_cloudfront(session, project, environment),
         "workload": lambda: collect_workload(session, arns, inventory["ecs"]["services"]),
         "protection": lambda: collect_protection(session, inventory["load_balancers"]),
         "storage": lambda: collect_storage(session, arns, inventory["load_balancers"]),
         "keys_and_secrets": lambda: collect_keys_and_secrets(session, inventory["rds"]["instances"]),
-        "identity": lambda: collect_identity(session, inventory["workload"]["task_definitions"]),
-        "cloudfront": lambda: collect_cloudfront(session, project, environment),
+        "identity": lambda: collect_identity(session, inventory),
+        "log_groups": lambda: collect_log_groups(session, inventory),
     }
     for section, read in follow.items():
-        if section in FOLLOWS and (failed := inventory["errors"].get(FOLLOWS[section])):
+        failed = {
+            need: inventory["errors"][need]
+            for need in FOLLOWS.get(section, ())
+            if need in inventory["errors"]
+        }
+        if failed:
             # Read from a section that could not be collected, it would look empty, not broken.
-            inventory["errors"][section] = (
-                f"needs {FOLLOWS[section]}, which could not be collected ({failed})"
+            inventory["errors"][section] = "needs " + "; ".join(
+                f"{need}, which could not be collected ({why})" for need, why in failed.items()
             )
             continue
         _collect_section(inventory, section, read)
     return Collected(scope, inventory)
 
 
-# The sections read by following what another section found.
-FOLLOWS = {
-    "workload": "ecs",
-    "protection": "load_balancers",
-    "storage": "load_balancers",
-    "keys_and_secrets": "rds",
-    "identity": "workload",
+# The sections read by following what other sections found.
+FOLLOWS: dict[str, tuple[str, ...]] = {
+    "workload": ("ecs",),
+    "protection": ("load_balancers",),
+    "storage": ("load_balancers",),
+    "keys_and_secrets": ("rds",),
+    "identity": ("network", "rds", "workload"),
+    "log_groups": ("network", "rds", "workload", "protection"),
 }
 
 

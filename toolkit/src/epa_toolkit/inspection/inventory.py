@@ -35,6 +35,8 @@ class Vpc(TypedDict):
     id: str
     cidr: str
     flow_logs: list[str]  # traffic types recorded: ALL, ACCEPT, REJECT
+    flow_log_groups: list[str]  # the CloudWatch log groups they deliver to
+    flow_log_roles: list[str]  # the roles that deliver them
 
 
 class Subnet(TypedDict):
@@ -114,6 +116,7 @@ class LoadBalancer(TypedDict):
     deletion_protection: bool
     access_logs: bool
     access_log_bucket: str | None
+    drops_invalid_headers: bool  # routing.http.drop_invalid_header_fields.enabled
     security_groups: list[str]
     listeners: list[Listener]
     target_groups: list[TargetGroup]
@@ -121,7 +124,10 @@ class LoadBalancer(TypedDict):
 
 class Protection(TypedDict):
     web_acl: str | None  # name of the WAF web ACL associated with the load balancer
+    rules: list[str]  # its rules' names, managed rule groups included
+    managed_rule_groups: list[str]  # vendor/name of each managed rule group it uses
     logging: bool
+    log_destinations: list[str]  # ARNs the web ACL logs to
 
 
 class Origin(TypedDict):
@@ -137,6 +143,10 @@ class Distribution(TypedDict):
     domain: str
     viewer_protocol_policies: list[str]
     origins: list[Origin]
+    web_acl: str | None  # the web ACL's id or ARN on the distribution itself
+    logging: bool  # standard access logging on
+    default_certificate: bool  # the *.cloudfront.net certificate (no domain of its own)
+    minimum_tls: str | None  # the viewer security policy, e.g. TLSv1.2_2021
 
 
 # --- compute ----------------------------------------------------------------------------
@@ -178,6 +188,7 @@ class Container(TypedDict):
     secret_names: list[str]
     log_driver: str | None
     log_group: str | None
+    read_only_root: bool  # readonlyRootFilesystem
 
 
 class TaskDefinition(TypedDict):
@@ -191,22 +202,24 @@ class Repository(TypedDict):
     scan_on_push: bool
 
 
-class LogGroup(TypedDict):
-    name: str
-    retention_days: int | None  # None: never expires
-
-
 class Workload(TypedDict):
-    """What the tasks run, followed from the services: task definitions, images, logs."""
+    """What the tasks run, followed from the services: task definitions and images."""
 
     task_definitions: list[TaskDefinition]
     repositories: list[Repository]
-    log_groups: list[LogGroup]
+
+
+class LogGroup(TypedDict):
+    name: str
+    source: str  # what writes to it: containers, flow logs, database, firewall
+    retention_days: int | None  # None: never expires
+    kms_key_id: str | None  # None: encrypted with a key CloudWatch Logs owns
 
 
 # --- data -------------------------------------------------------------------------------
 class DbInstance(TypedDict):
     id: str
+    engine: str
     multi_az: bool
     backup_retention: int  # days
     deletion_protection: bool
@@ -217,6 +230,9 @@ class DbInstance(TypedDict):
     master_secret_arn: str | None
     performance_insights: bool
     subnet_azs: list[str]  # zones of the subnet group's subnets
+    log_exports: list[str]  # logs published to CloudWatch Logs (postgresql, upgrade, ...)
+    force_ssl: bool | None  # the rds.force_ssl parameter; None: the parameter was not reported
+    monitoring_role: str | None  # enhanced monitoring's role ARN
 
 
 class Rds(TypedDict):
@@ -231,11 +247,18 @@ class Bucket(TypedDict):
 
 
 # --- identity, keys, alarms --------------------------------------------------------------
+class Policy(TypedDict):
+    name: str
+    kind: Literal["inline", "managed"]
+    statements: list[dict[str, Any]]
+
+
 class Role(TypedDict):
     arn: str
     name: str
-    attached: list[str]  # managed policy names
-    statements: list[dict[str, Any]]  # inline policy statements
+    used_by: str  # what the environment uses it for: task, flow logs, database monitoring
+    trust: list[dict[str, Any]]  # the trust policy's statements: who may assume the role
+    policies: list[Policy]  # inline and attached managed policies, with their statements
 
 
 class Key(TypedDict):
@@ -271,6 +294,7 @@ class Inventory(TypedDict):
     rds: Rds
     alarms: list[Alarm]
     workload: Workload
+    log_groups: list[LogGroup]
     protection: dict[str, Protection]  # load balancer name -> its web ACL
     storage: list[Bucket]
     identity: list[Role]
@@ -287,7 +311,8 @@ def empty_inventory() -> Inventory:
         "ecs": {"services": []},
         "rds": {"instances": []},
         "alarms": [],
-        "workload": {"task_definitions": [], "repositories": [], "log_groups": []},
+        "workload": {"task_definitions": [], "repositories": []},
+        "log_groups": [],
         "protection": {},
         "storage": [],
         "identity": [],

@@ -119,12 +119,12 @@ def ecs_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
         risk="Logs kept forever cost money; logs kept too briefly cannot explain an incident.",
         remediation="Set retention (logRetentionDays) on the log group.",
         references=(f"{FSBP} CloudWatch.16",),
-        needs=("ecs", "workload"),
+        needs=("log_groups",),
         policy_rule="log-retention-set",
     )
 )
 def logs_retention(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
-    for group in inventory["workload"]["log_groups"]:
+    for group in inventory["log_groups"]:
         days = group["retention_days"]
         ok = days is not None and days >= thresholds.min_log_retention_days
         yield Result(
@@ -229,3 +229,64 @@ def waf_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
                 f"logging {'on' if on else 'off'}",
                 {"logging": on},
             )
+
+
+@check(
+    CheckMeta(
+        id="rds_log_exports",
+        title="The database publishes its logs to CloudWatch Logs",
+        severity=Severity.MEDIUM,
+        risk="Connection failures, errors and slow queries stay inside the instance, out of reach of alarms "
+        "and searches, and are lost with it.",
+        remediation="Export the engine's logs (PostgreSQL: postgresql and upgrade) with "
+        "enabled_cloudwatch_logs_exports.",
+        references=(),
+        needs=("rds",),
+        ksbs=("K11", "S19"),
+        fsbp=("RDS.9",),
+        prowler=("rds_instance_integration_cloudwatch_logs",),
+    )
+)
+def rds_log_exports(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for db in inventory["rds"]["instances"]:
+        # What FSBP RDS.9 asks of each engine; other engines: at least one log.
+        wanted = POSTGRES_LOGS if "postgres" in db["engine"] else ()
+        missing = [log for log in wanted if log not in db["log_exports"]]
+        ok = not missing and bool(db["log_exports"])
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            db["id"],
+            f"exports {', '.join(db['log_exports'])}"
+            if ok
+            else f"not exported: {', '.join(missing) or 'any log'}",
+            {"log_exports": db["log_exports"], "engine": db["engine"]},
+        )
+
+
+POSTGRES_LOGS = ("postgresql", "upgrade")
+
+
+@check(
+    CheckMeta(
+        id="cloudfront_access_logging",
+        title="CloudFront logs the requests it serves",
+        severity=Severity.MEDIUM,
+        risk="Requests answered at the edge (cached, refused, or failed before the origin) leave no record to "
+        "investigate an incident or an attack.",
+        remediation="Turn on the distribution's standard logging to an S3 bucket (logging_config).",
+        references=(),
+        needs=("cloudfront",),
+        ksbs=("K11", "S19"),
+        fsbp=("CloudFront.5",),
+        prowler=("cloudfront_distributions_logging_enabled",),
+    )
+)
+def cloudfront_access_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for distribution in inventory["cloudfront"]:
+        on = distribution["logging"]
+        yield Result(
+            Status.PASS if on else Status.FAIL,
+            distribution["id"],
+            f"standard logging {'on' if on else 'off'}",
+            {"logging": on},
+        )

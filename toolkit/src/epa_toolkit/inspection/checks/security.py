@@ -420,24 +420,37 @@ def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
 )
 def iam_workload_roles_least_privilege(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
     for role in inventory["identity"]:
-
-        def wildcard(statement: dict) -> bool:
-            actions = statement.get("Action", [])
-            resources = statement.get("Resource", [])
-            actions = [actions] if isinstance(actions, str) else actions
-            resources = [resources] if isinstance(resources, str) else resources
-            return statement.get("Effect") == "Allow" and "*" in actions and "*" in resources
-
-        too_broad = [p for p in role["attached"] if p in ("AdministratorAccess", "PowerUserAccess")]
-        too_broad += ["inline * on *" for s in role["statements"] if wildcard(s)]
+        # Judged by what each policy allows, not its name: a customer-managed policy allowing
+        # everything is as dangerous as AWS's AdministratorAccess.
+        too_broad = [
+            f"{policy['kind']} {policy['name']}"
+            for policy in role["policies"]
+            if any(_allows_everything(statement) for statement in policy["statements"])
+        ]
         yield Result(
             Status.FAIL if too_broad else Status.PASS,
             role["name"],
-            f"too broad: {too_broad}"
+            f"allow(s) every action on every resource: {', '.join(too_broad)}"
             if too_broad
-            else f"{len(role['attached'])} managed, {len(role['statements'])} inline statement(s)",
-            {"attached": role["attached"], "wildcards": too_broad},
+            else f"{len(role['policies'])} polic(ies), none allows everything",
+            {
+                "used_by": role["used_by"],
+                "policies": [p["name"] for p in role["policies"]],
+                "too_broad": too_broad,
+            },
         )
+
+
+def _listed(value: str | list[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _allows_everything(statement: dict) -> bool:
+    """Allow of `*` (or `*:*`) on `*`, or Allow of everything but a few actions (NotAction)
+    on `*`, as PowerUserAccess does."""
+    if statement.get("Effect") != "Allow" or "*" not in _listed(statement.get("Resource")):
+        return False
+    return bool({"*", "*:*"} & set(_listed(statement.get("Action")))) or "NotAction" in statement
 
 
 @check(
@@ -481,3 +494,280 @@ def secrets_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
             f"rotation {'on' if on else 'off'}",
             {"rotation": on},
         )
+
+
+@check(
+    CheckMeta(
+        id="iam_service_trust_scoped",
+        title="Roles an AWS service assumes name the account it acts for",
+        severity=Severity.MEDIUM,
+        risk="Without aws:SourceAccount or aws:SourceArn, the service could be led to use the role on behalf of "
+        "another AWS account (the confused deputy).",
+        remediation="Add an aws:SourceAccount (or aws:SourceArn) condition to the role's trust policy.",
+        references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",),
+        needs=("identity",),
+        ksbs=("K16", "S10"),
+        prowler=("iam_role_cross_service_confused_deputy_prevention",),
+    )
+)
+def iam_service_trust_scoped(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for role in inventory["identity"]:
+        services = [
+            statement for statement in role["trust"]
+            if statement.get("Effect") == "Allow" and "Service" in (statement.get("Principal") or {})
+        ]  # fmt: skip
+        unscoped = sorted({
+            service for statement in services if not _names_source(statement)
+            for service in _listed(statement["Principal"]["Service"])
+        })  # fmt: skip
+        if not services:
+            yield Result(Status.SKIPPED, role["name"], "not assumed by an AWS service")
+            continue
+        yield Result(
+            Status.FAIL if unscoped else Status.PASS,
+            role["name"],
+            f"{', '.join(unscoped)} may assume it for any account"
+            if unscoped
+            else "every service may assume it only for this account",
+            {"used_by": role["used_by"], "trust": role["trust"]},
+        )
+
+
+def _names_source(statement: dict) -> bool:
+    """A condition on aws:SourceAccount or aws:SourceArn, under any operator (keys are
+    case-insensitive)."""
+    keys = {key.lower() for values in (statement.get("Condition") or {}).values() for key in values}
+    return bool(keys & {"aws:sourceaccount", "aws:sourcearn"})
+
+
+@check(
+    CheckMeta(
+        id="waf_acl_has_rules",
+        title="The web ACL has rules",
+        severity=Severity.HIGH,
+        risk="A web ACL with no rules lets every request through: it looks like protection and is none.",
+        remediation="Add AWS managed rule groups (common rule set, known bad inputs, ...) and a rate limit.",
+        references=(),
+        needs=("load_balancers", "protection"),
+        ksbs=("S9", "S10"),
+        fsbp=("WAF.10",),
+        prowler=("wafv2_webacl_with_rules",),
+    )
+)
+def waf_acl_has_rules(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for protection in (inventory["protection"][name] for name in sorted(inventory["protection"])):
+        if protection["web_acl"]:
+            rules = protection["rules"]
+            yield Result(
+                Status.PASS if rules else Status.FAIL,
+                protection["web_acl"],
+                f"{len(rules)} rule(s), {len(protection['managed_rule_groups'])} managed rule group(s)"
+                if rules
+                else "no rules: every request is let through",
+                {"rules": rules, "managed_rule_groups": protection["managed_rule_groups"]},
+            )
+
+
+@check(
+    CheckMeta(
+        id="cloudfront_web_acl",
+        title="A web application firewall filters what CloudFront passes on",
+        severity=Severity.HIGH,
+        risk="Common web attacks reach the app through the distribution unfiltered.",
+        remediation="Associate a web ACL with the distribution, or reach only an internal load balancer (VPC "
+        "origin) that has one.",
+        references=(),
+        needs=("cloudfront", "load_balancers", "protection"),
+        policy_rule="waf-protects-load-balancer",
+        ksbs=("S9", "S10"),
+        fsbp=("CloudFront.6",),
+        prowler=("cloudfront_distributions_using_waf",),
+    )
+)
+def cloudfront_web_acl(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    # Behind a VPC origin the internal load balancer is the only way in, so its web ACL sees
+    # every request CloudFront passes on (the reference design: one regional web ACL).
+    internal = [lb for lb in inventory["load_balancers"] if lb["scheme"] == "internal"]
+    guarded = [lb["name"] for lb in internal if inventory["protection"].get(lb["name"], {}).get("rules")]
+    for distribution in inventory["cloudfront"]:
+        if not thresholds.waf:
+            yield Result(Status.SKIPPED, distribution["id"], f"not required in {thresholds.tier}")
+            continue
+        vpc_only = all(o["kind"] == "vpc" for o in distribution["origins"])
+        at_origin = vpc_only and bool(internal) and len(guarded) == len(internal)
+        ok = bool(distribution["web_acl"]) or at_origin
+        yield Result(
+            Status.PASS if ok else Status.FAIL,
+            distribution["id"],
+            f"web ACL {distribution['web_acl']} on the distribution"
+            if distribution["web_acl"]
+            else f"VPC origin to internal load balancer(s) with a web ACL: {', '.join(guarded)}"
+            if ok
+            else "no web ACL on the distribution or on an internal origin behind it",
+            {
+                "web_acl": distribution["web_acl"],
+                "origins": [o["kind"] for o in distribution["origins"]],
+                "internal_load_balancers_with_web_acl": guarded,
+            },
+        )
+
+
+# Viewer security policies that refuse TLS below 1.2 (CloudFront's names).
+MODERN_VIEWER_TLS = ("TLSv1.2_", "TLSv1.3_")
+
+
+@check(
+    CheckMeta(
+        id="cloudfront_viewer_tls",
+        title="CloudFront refuses viewers' TLS below 1.2",
+        severity=Severity.MEDIUM,
+        risk="Old TLS versions have known weaknesses.",
+        remediation="With a certificate of your own: security policy TLSv1.2_2021 or later. CloudFront's default "
+        "certificate cannot raise its minimum (TLSv1): a domain of your own can.",
+        references=(
+            "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html",
+        ),
+        needs=("cloudfront",),
+        ksbs=("K16",),
+    )
+)
+def cloudfront_viewer_tls(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for distribution in inventory["cloudfront"]:
+        policy = distribution["minimum_tls"]
+        evidence = {"default_certificate": distribution["default_certificate"], "minimum_tls": policy}
+        if distribution["default_certificate"]:
+            # Browsers negotiate TLS 1.2 or 1.3, but an old client may still use TLS 1.0.
+            yield Result(Status.WARN, distribution["id"],
+                         "default *.cloudfront.net certificate: CloudFront sets the minimum (TLSv1)", evidence)  # fmt: skip
+            continue
+        ok = str(policy).startswith(MODERN_VIEWER_TLS)
+        yield Result(
+            Status.PASS if ok else Status.FAIL, distribution["id"], f"security policy {policy}", evidence
+        )
+
+
+@check(
+    CheckMeta(
+        id="cloudfront_origin_private",
+        title="CloudFront's origins cannot be reached around it",
+        severity=Severity.MEDIUM,
+        risk="An origin on the internet can be called directly, past CloudFront's TLS, logging and firewall.",
+        remediation="Reach the load balancer through a CloudFront VPC origin and make it internal.",
+        references=(
+            "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html",
+        ),
+        needs=("cloudfront",),
+        ksbs=("K21", "S10"),
+    )
+)
+def cloudfront_origin_private(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for distribution in inventory["cloudfront"]:
+        # An S3 origin is reached by AWS's own API; a custom origin is an internet address.
+        public = [o["id"] for o in distribution["origins"] if o["kind"] in ("custom", "none")]
+        yield Result(
+            Status.FAIL if public else Status.PASS,
+            distribution["id"],
+            f"origin(s) {', '.join(public)} on the internet" if public else "every origin is private",
+            {
+                "origins": [
+                    {"id": o["id"], "kind": o["kind"], "domain": o["domain"]} for o in distribution["origins"]
+                ]
+            },
+        )
+
+
+@check(
+    CheckMeta(
+        id="rds_force_ssl",
+        title="The database refuses unencrypted connections",
+        severity=Severity.HIGH,
+        risk="A client that does not ask for TLS sends the password and the data in clear inside the VPC.",
+        remediation="Set rds.force_ssl to 1 in the database's parameter group.",
+        references=(),
+        needs=("rds",),
+        ksbs=("K16",),
+        prowler=("rds_instance_transport_encrypted",),
+    )
+)
+def rds_force_ssl(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for db in inventory["rds"]["instances"]:
+        value = db["force_ssl"]
+        if value is None:
+            yield Result(
+                Status.WARN,
+                db["id"],
+                "rds.force_ssl not reported by the parameter group",
+                {"force_ssl": None},
+            )
+            continue
+        yield Result(Status.PASS if value else Status.FAIL, db["id"], f"rds.force_ssl {'on' if value else 'off'}",
+                     {"force_ssl": value})  # fmt: skip
+
+
+@check(
+    CheckMeta(
+        id="alb_drops_invalid_headers",
+        title="The load balancer drops invalid HTTP headers",
+        severity=Severity.MEDIUM,
+        risk="Malformed headers passed to the app open the way to request smuggling.",
+        remediation="Set routing.http.drop_invalid_header_fields.enabled (drop_invalid_header_fields).",
+        references=(),
+        needs=("load_balancers",),
+        ksbs=("S9", "S10"),
+        fsbp=("ELB.4",),
+        prowler=("elbv2_desync_mitigation_mode",),
+    )
+)
+def alb_drops_invalid_headers(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for lb in inventory["load_balancers"]:
+        on = lb["drops_invalid_headers"]
+        yield Result(Status.PASS if on else Status.FAIL, lb["name"],
+                     f"drops invalid headers: {on}", {"drops_invalid_headers": on})  # fmt: skip
+
+
+@check(
+    CheckMeta(
+        id="ecs_read_only_root",
+        title="Containers run with a read-only root filesystem",
+        severity=Severity.MEDIUM,
+        risk="An attacker in the container can change its programs and keep a foothold.",
+        remediation="Set readonlyRootFilesystem; mount a scratch volume where the app must write (/tmp).",
+        references=(),
+        needs=("ecs", "workload"),
+        ksbs=("K8", "S10"),
+        fsbp=("ECS.5",),
+        prowler=("ecs_task_definitions_containers_readonly_access",),
+    )
+)
+def ecs_read_only_root(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for definition in inventory["workload"]["task_definitions"]:
+        for c in definition["containers"]:
+            on = c["read_only_root"]
+            yield Result(Status.PASS if on else Status.FAIL, f"{definition['arn'].split('/')[-1]}:{c['name']}",
+                         f"read-only root filesystem: {on}", {"read_only_root": on})  # fmt: skip
+
+
+@check(
+    CheckMeta(
+        id="logs_kms_encrypted",
+        title="Log groups are encrypted with the environment's own key",
+        severity=Severity.MEDIUM,
+        risk="Logs hold request data; with a key of its own the environment controls, audits and can revoke "
+        "who reads them.",
+        remediation="Give each log group the environment's KMS key (kms_key_id); the key policy lets CloudWatch "
+        "Logs use it.",
+        references=(),
+        needs=("log_groups",),
+        policy_rule="log-groups-kms-encrypted",
+        ksbs=("K16",),
+        prowler=("cloudwatch_log_group_kms_encryption_enabled",),
+    )
+)
+def logs_kms_encrypted(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
+    for group in inventory["log_groups"]:
+        if not thresholds.logs_kms_encrypted:
+            yield Result(Status.SKIPPED, group["name"], f"not required in {thresholds.tier}")
+            continue
+        key = group["kms_key_id"]
+        yield Result(Status.PASS if key else Status.FAIL, group["name"],
+                     f"KMS key {key}" if key else "no key of its own", {"kms_key_id": key, "source": group["source"]})  # fmt: skip
