@@ -28,8 +28,12 @@ def mapping_problems(meta: CheckMeta, reference: dict) -> list[str]:
             problems.append(f"{meta.id}: {code} is not a KSB of ST0825")
         elif known[code]["method"] != "project":
             problems.append(f"{meta.id}: {code} is graded by the {known[code]['method']}, not the project")
-    problems += [f"{meta.id}: FSBP control {x!r} is not <Service>.<n>" for x in meta.fsbp if not FSBP_ID.match(x)]
-    problems += [f"{meta.id}: Prowler check {x!r} is not snake_case" for x in meta.prowler if not PROWLER_ID.match(x)]
+    problems += [
+        f"{meta.id}: FSBP control {x!r} is not <Service>.<n>" for x in meta.fsbp if not FSBP_ID.match(x)
+    ]
+    problems += [
+        f"{meta.id}: Prowler check {x!r} is not snake_case" for x in meta.prowler if not PROWLER_ID.match(x)
+    ]
     for field in ("ksbs", "fsbp", "prowler"):
         values = getattr(meta, field)
         if len(set(values)) != len(values):
@@ -83,4 +87,6 @@ def test_the_toolkits_ksbs_are_the_templates():
     # Every project theme's KSBs are project-method KSBs that name that theme.
     known = ksb.all_ksbs(shipped)
     for theme in shipped["project_themes"]:
-        assert all(known[c]["method"] == "project" and known[c]["theme"] == theme["theme"] for c in theme["ksbs"])
+        assert all(
+            known[c]["method"] == "project" and known[c]["theme"] == theme["theme"] for c in theme["ksbs"]
+        )

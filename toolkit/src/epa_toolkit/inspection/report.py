@@ -52,7 +52,7 @@ def ksbs_by_theme(codes: tuple[str, ...]) -> str:
 
 
 def status_counts(findings: list[Finding]) -> str:
-    """e.g. "FAIL 1, PASS 12", in the order of Status."""
+    """e.g. "PASS 12, FAIL 1": the non-zero counts, in the order of Status."""
     counts = Counter(f.status for f in findings)
     return ", ".join(f"{s.value} {counts[s]}" for s in Status if counts[s])
 
@@ -153,7 +153,9 @@ def markdown_themes(findings: list[Finding]) -> list[str]:
         for check_id in dict.fromkeys(f.check.id for _, f in numbered):
             mine = [(n, f) for n, f in numbered if f.check.id == check_id]
             codes = [c for c in mine[0][1].check.ksbs if c in theme["ksbs"]]
-            links = ", ".join(f"[{f.status.value} {markdown_cell(f.resource)}](#finding-{n})" for n, f in mine)
+            links = ", ".join(
+                f"[{f.status.value} {markdown_cell(f.resource)}](#finding-{n})" for n, f in mine
+            )
             lines.append(f"| `{check_id}` | {', '.join(codes)} | {links} |")
         lines.append("")
     return lines
@@ -304,6 +306,8 @@ def html_themes(findings: list[Finding]) -> list[str]:
             ksbs = ", ".join(abbr(c) for c in mine[0][1].check.ksbs if c in theme["ksbs"])
             links = ", ".join(f'<a class="{f.status.value}" href="#finding-{n}">{f.status.value} '
                               f"{html.escape(f.resource)}</a>" for n, f in mine)  # fmt: skip
-            out.append(f"<tr><td><code>{html.escape(check_id)}</code></td><td>{ksbs}</td><td>{links}</td></tr>")
+            out.append(
+                f"<tr><td><code>{html.escape(check_id)}</code></td><td>{ksbs}</td><td>{links}</td></tr>"
+            )
         out.append("</table>")
     return out

@@ -189,7 +189,9 @@ def rds_monitoring(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         severity=Severity.HIGH,
         risk="Errors, saturation or a full disk go unnoticed until users complain.",
         remediation="Create alarms (with an SNS action) on 5xx, unhealthy hosts, latency, CPU, memory, storage, connections.",
-        references=("https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/monitor-workload-resources.html",),
+        references=(
+            "https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/monitor-workload-resources.html",
+        ),
         needs=("alarms", "load_balancers", "ecs", "rds"),
         ksbs=("K11", "S6", "B3"),
         fsbp=(),
