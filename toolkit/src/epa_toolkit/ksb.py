@@ -2,6 +2,9 @@
 docs/portfolio.md. They are the apprentice's tables, written once at generation and never
 regenerated; this module reads and checks them against docs/reference/ksb-st0825.yaml.
 
+standard() is the toolkit's own copy of the standard's KSBs and project themes, for what
+must work outside any project (the inspection reports an assessor runs).
+
 A map row is a table row whose first cell is a KSB code; its second cell is the KSB's
 short title (as in the YAML) and its last cell the evidence.
 """
@@ -10,10 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 from epa_toolkit import prose, writing
 
+# The toolkit's copy of the standard's sections of docs/reference/ksb-st0825.yaml (a test
+# keeps their data equal).
+STANDARD = Path(__file__).with_name("ksb-st0825.yaml")
 ROW = re.compile(r"^\|\s*(?P<code>[KSB]\d{1,2})\s*\|(?P<cells>.*)\|\s*$")
 
 
@@ -29,6 +38,13 @@ class Row:
     @property
     def location(self) -> str:
         return f"{self.path.as_posix()}:{self.line}"
+
+
+@cache
+def standard() -> dict:
+    """The KSBs (knowledge, skills, behaviours) and the project method's themes, as shipped
+    with the toolkit."""
+    return yaml.safe_load(STANDARD.read_text(encoding="utf-8"))
 
 
 def all_ksbs(reference: dict) -> dict[str, dict]:

@@ -12,7 +12,8 @@ inventory), so every check is tested without AWS. Where to look:
                     the tier's Thresholds (from project.yaml, through project_facts; outside
                     a project, the template's: template-facts.yaml)
     engine.py       runs every check: NOT_EVALUATED, ERROR, SKIPPED; waivers
-    report.py       console, JSON (report-schema.json), Markdown, JUnit, HTML; each with
+    report.py       console, JSON (report-schema.json), Markdown, JUnit, HTML (the last
+                    two also by KSB theme, from epa_toolkit/ksb-st0825.yaml); each with
                     its provenance (toolkit, caller, region, times) and the JSON's SHA-256
     catalogue.py    docs/inspection-checks.md, generated from the checks' metadata
 

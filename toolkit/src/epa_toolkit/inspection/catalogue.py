@@ -38,16 +38,39 @@ def render() -> str:
             "",
             f"Checks in the toolkit's epa_toolkit/inspection/checks/{pillar}.py.",
             "",
-            "| Check | Severity | Passes when | Policy rule | Risk if not | Remediation |",
-            "|---|---|---|---|---|---|",
+            "| Check | Severity | Passes when | Policy rule | Remediation |",
+            "|---|---|---|---|---|",
         ]
         for meta, _ in REGISTRY:
             if meta.pillar == pillar:
                 rule = f"`{meta.policy_rule}`" if meta.policy_rule else "-"
                 lines.append(
-                    f"| `{meta.id}` | {meta.severity.value} | {meta.title} | {rule} | {meta.risk} | {meta.remediation} |"
+                    f"| `{meta.id}` | {meta.severity.value} | {meta.title} | {rule} | {meta.remediation} |"
                 )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + coverage()) + "\n"
+
+
+def coverage() -> list[str]:
+    """Per check: why it matters (its risk), the KSBs it evidences and the checks of other
+    tools that test the same thing, so a reader can compare reports."""
+    lines = [
+        "",
+        "## Why each check matters, its KSBs and counterparts",
+        "",
+        "*Risk if not* is what goes wrong for users when the check fails. *KSBs* are the project",
+        "method's KSBs of ST0825 the check is evidence for (docs/reference/ksb-st0825.yaml); the",
+        "inspection report groups its findings by their themes. *AWS FSBP* names the AWS Foundational",
+        "Security Best Practices controls (Security Hub) and *Prowler* the Prowler checks that test the",
+        "same thing; none means no control or check of that tool does.",
+        "",
+        "| Check | Risk if not | KSBs | AWS FSBP | Prowler |",
+        "|---|---|---|---|---|",
+    ]
+    for meta, _ in REGISTRY:
+        fsbp = ", ".join(meta.fsbp) or "none"
+        prowler = ", ".join(f"`{p}`" for p in meta.prowler) or "none"
+        lines.append(f"| `{meta.id}` | {meta.risk} | {', '.join(meta.ksbs)} | {fsbp} | {prowler} |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from project_facts import FILE as FACTS
 from project_facts import Guarantees, project_root
 from project_facts import load as load_facts
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: each finding names its KSBs and FSBP and Prowler counterparts
 TEMPLATE_FACTS = Path(__file__).with_name("template-facts.yaml")
 
 
@@ -96,6 +96,9 @@ class Finding:
             "evidence": self.evidence,
             "remediation": self.check.remediation,
             "references": list(self.check.references),
+            "ksbs": list(self.check.ksbs),
+            "fsbp": list(self.check.fsbp),
+            "prowler": list(self.check.prowler),
             "waived": self.waiver is not None,
             "waiver_reason": self.waiver,
         }

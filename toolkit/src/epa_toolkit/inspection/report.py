@@ -1,5 +1,7 @@
 """Reports: console table by pillar, JSON (versioned schema), Markdown evidence, JUnit,
-and one self-contained HTML page.
+and one self-contained HTML page. The Markdown and HTML reports also group the findings by
+the project method's KSB themes (the toolkit's copy of the standard, epa_toolkit.ksb), and
+number each finding as in the JSON's list (anchors finding-0, finding-1, ...).
 
 Each records its provenance (the run's `toolkit`, `caller`, `region`, `started`,
 `finished`, `thresholds`); the ones written after the JSON report carry the SHA-256 of its
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from xml.etree import ElementTree as ET
 
+from epa_toolkit import ksb
 from epa_toolkit.inspection.model import PILLARS, SCHEMA_VERSION, Finding, Status
 
 COUNTED = (Status.PASS, Status.FAIL, Status.WARN)
@@ -27,6 +31,30 @@ def pillar_scores(findings: list[Finding]) -> dict[str, dict]:
         evaluated = sum(entry[s.value] for s in COUNTED)
         entry["score"] = round(100 * entry[Status.PASS.value] / evaluated) if evaluated else None
     return dict(sorted(scores.items()))
+
+
+def by_ksb_theme(findings: list[Finding]) -> list[tuple[dict, list[tuple[int, Finding]]]]:
+    """Each project theme of the standard, in its order, with the findings whose check names
+    one of the theme's KSBs, each with its number in the report."""
+    return [
+        (theme, [(n, f) for n, f in enumerate(findings) if set(f.check.ksbs) & set(theme["ksbs"])])
+        for theme in ksb.standard()["project_themes"]
+    ]
+
+
+def ksbs_by_theme(codes: tuple[str, ...]) -> str:
+    """KSB codes followed by their theme, e.g. "K16, S10 (Data security); S9 (Code quality)"."""
+    theme_of = {code: k["theme"] for code, k in ksb.all_ksbs(ksb.standard()).items()}
+    groups: dict[str, list[str]] = {}
+    for code in codes:
+        groups.setdefault(theme_of.get(code, "not a KSB of ST0825"), []).append(code)
+    return "; ".join(f"{', '.join(group)} ({theme})" for theme, group in groups.items())
+
+
+def status_counts(findings: list[Finding]) -> str:
+    """e.g. "PASS 12, FAIL 1": the non-zero counts, in the order of Status."""
+    counts = Counter(f.status for f in findings)
+    return ", ".join(f"{s.value} {counts[s]}" for s in Status if counts[s])
 
 
 def to_json(run: dict, findings: list[Finding]) -> str:
@@ -78,12 +106,14 @@ def to_markdown(run: dict, findings: list[Finding], json_sha256: str | None = No
         )
     for note in run.get("notes", []):
         lines += ["", f"> {note}"]
-    lines += ["", "## Findings", ""]
-    for f in sorted(
-        findings, key=lambda f: (f.status != Status.FAIL, f.check.pillar, f.check.id, f.resource)
-    ):
+    lines += ["", *markdown_themes(findings), "## Findings", ""]
+    numbered = sorted(enumerate(findings),
+                      key=lambda nf: (nf[1].status != Status.FAIL, nf[1].check.pillar, nf[1].check.id, nf[1].resource))  # fmt: skip
+    for n, f in numbered:
         waived = f" (waived: {f.waiver})" if f.waiver else ""
         lines += [
+            f'<a id="finding-{n}"></a>',
+            "",
             f"### {f.status.value}{waived}: {f.check.title} (`{f.check.id}`, {f.check.severity.value})",
             "",
             f"- Resource: `{f.resource}`",
@@ -92,8 +122,48 @@ def to_markdown(run: dict, findings: list[Finding], json_sha256: str | None = No
         ]
         if f.status in (Status.FAIL, Status.WARN):
             lines += [f"- Risk: {f.check.risk}", f"- Remediation: {f.check.remediation}"]
-        lines += [f"- References: {', '.join(f.check.references)}", ""]
+        lines += [
+            f"- KSBs: {ksbs_by_theme(f.check.ksbs)}",
+            f"- AWS FSBP controls: {', '.join(f.check.fsbp) or 'none'}",
+            f"- Prowler checks: {', '.join(f.check.prowler) or 'none'}",
+        ]
+        if f.check.references:
+            lines.append(f"- References: {', '.join(f.check.references)}")
+        lines.append("")
     return "\n".join(lines)
+
+
+def markdown_themes(findings: list[Finding]) -> list[str]:
+    """The "By KSB theme" section: per theme, the checks that evidence it and links to their
+    findings."""
+    lines = [
+        "## By KSB theme",
+        "",
+        "The project method's themes of ST0825 and the checks that evidence them (each check names "
+        "its KSBs). A theme no check evidences is shown by the project's code, pipelines and documents.",
+        "",
+    ]
+    for theme, numbered in by_ksb_theme(findings):
+        lines += [f"### {theme['theme']} ({', '.join(theme['ksbs'])})", ""]
+        if not numbered:
+            lines += ["No inspection check evidences this theme.", ""]
+            continue
+        lines += [f"Findings: {status_counts([f for _, f in numbered])}", "",
+                  "| Check | KSBs | Findings |", "|---|---|---|"]  # fmt: skip
+        for check_id in dict.fromkeys(f.check.id for _, f in numbered):
+            mine = [(n, f) for n, f in numbered if f.check.id == check_id]
+            codes = [c for c in mine[0][1].check.ksbs if c in theme["ksbs"]]
+            links = ", ".join(
+                f"[{f.status.value} {markdown_cell(f.resource)}](#finding-{n})" for n, f in mine
+            )
+            lines.append(f"| `{check_id}` | {', '.join(codes)} | {links} |")
+        lines.append("")
+    return lines
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell and a link's text."""
+    return "".join("\\" + ch if ch in "|[]\\" else ch for ch in text)
 
 
 def to_junit(run: dict, findings: list[Finding], json_sha256: str | None = None) -> str:
@@ -182,6 +252,8 @@ def to_html(run: dict, findings: list[Finding], json_sha256: str | None = None) 
         out.append(f"<tr><td>{e(pillar)}</td><td>{score}</td>{cells}</tr>")
     out.append("</table>")
     out += [f"<p><strong>Note:</strong> {e(note)}</p>" for note in run.get("notes", [])]
+    out += html_themes(findings)
+    number = {id(f): n for n, f in enumerate(findings)}
     pillars = [*PILLARS, *sorted({f.check.pillar for f in findings} - set(PILLARS))]
     for pillar in pillars:
         group = sorted((f for f in findings if f.check.pillar == pillar),
@@ -195,10 +267,47 @@ def to_html(run: dict, findings: list[Finding], json_sha256: str | None = None) 
             detail = [e(f.message), f"<code>{e(json.dumps(f.evidence, sort_keys=True))}</code>"]
             if f.status in (Status.FAIL, Status.WARN):
                 detail += [f"Risk: {e(f.check.risk)}", f"Remediation: {e(f.check.remediation)}"]
-            detail.append("References: " + ", ".join(e(r) for r in f.check.references))
-            out.append(f'<tr><td class="{f.status.value}">{f.status.value}{waived}</td>'
+            detail += [f"KSBs: {e(ksbs_by_theme(f.check.ksbs))}",
+                       f"AWS FSBP controls: {codes(f.check.fsbp)}", f"Prowler checks: {codes(f.check.prowler)}"]  # fmt: skip
+            if f.check.references:
+                detail.append("References: " + ", ".join(e(r) for r in f.check.references))
+            out.append(f'<tr id="finding-{number[id(f)]}"><td class="{f.status.value}">{f.status.value}{waived}</td>'
                        f"<td>{e(f.check.title)}<br><code>{e(f.check.id)}</code> ({f.check.severity.value})</td>"
                        f"<td><code>{e(f.resource)}</code></td><td>{'<br>'.join(detail)}</td></tr>")  # fmt: skip
         out.append("</table>")
     out.append("</body>\n</html>\n")
     return "\n".join(out)
+
+
+def codes(ids: tuple[str, ...]) -> str:
+    return ", ".join(f"<code>{html.escape(i)}</code>" for i in ids) or "none"
+
+
+def html_themes(findings: list[Finding]) -> list[str]:
+    """The "By KSB theme" section: per theme, its KSBs (titles on hover) and the checks that
+    evidence it, linking to their findings' rows."""
+    titles = {code: k["title"] for code, k in ksb.all_ksbs(ksb.standard()).items()}
+
+    def abbr(code: str) -> str:
+        return f'<abbr title="{html.escape(titles[code], quote=True)}">{code}</abbr>'
+
+    out = ['<h2 id="ksb-themes">By KSB theme</h2>',
+           "<p>The project method's themes of ST0825 and the checks that evidence them (each check names its "
+           "KSBs). A theme no check evidences is shown by the project's code, pipelines and documents.</p>"]  # fmt: skip
+    for theme, numbered in by_ksb_theme(findings):
+        out.append(f"<h3>{html.escape(theme['theme'])}: {', '.join(abbr(c) for c in theme['ksbs'])}</h3>")
+        if not numbered:
+            out.append("<p>No inspection check evidences this theme.</p>")
+            continue
+        out += [f"<p>Findings: {status_counts([f for _, f in numbered])}</p>", "<table>",
+                "<tr><th>Check</th><th>KSBs</th><th>Findings</th></tr>"]  # fmt: skip
+        for check_id in dict.fromkeys(f.check.id for _, f in numbered):
+            mine = [(n, f) for n, f in numbered if f.check.id == check_id]
+            ksbs = ", ".join(abbr(c) for c in mine[0][1].check.ksbs if c in theme["ksbs"])
+            links = ", ".join(f'<a class="{f.status.value}" href="#finding-{n}">{f.status.value} '
+                              f"{html.escape(f.resource)}</a>" for n, f in mine)  # fmt: skip
+            out.append(
+                f"<tr><td><code>{html.escape(check_id)}</code></td><td>{ksbs}</td><td>{links}</td></tr>"
+            )
+        out.append("</table>")
+    return out

@@ -24,7 +24,6 @@ from epa_toolkit.inspection.model import CheckMeta, Result, Status, Thresholds
 CheckFunction = Callable[[Inventory, Thresholds], Iterable[Result]]
 
 RELIABILITY_PILLAR = "https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/"
-FSBP = "AWS Foundational Security Best Practices"
 
 
 class Check(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from epa_toolkit.inspection.checks.base import FSBP, registry
+from epa_toolkit.inspection.checks.base import registry
 from epa_toolkit.inspection.inventory import Inventory
 from epa_toolkit.inspection.model import CheckMeta, Result, Severity, Status, Thresholds
 
@@ -29,8 +29,11 @@ CORE_ALARMS = {
         severity=Severity.MEDIUM,
         risk="No record of who talked to what during an incident.",
         remediation="Enable flow logs (ALL) to CloudWatch Logs.",
-        references=(f"{FSBP} EC2.6",),
+        references=(),
         needs=("network",),
+        ksbs=("K11", "S6"),
+        fsbp=("EC2.6",),
+        prowler=("vpc_flow_logs_enabled",),
     )
 )
 def vpc_flow_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -51,8 +54,11 @@ def vpc_flow_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
         severity=Severity.MEDIUM,
         risk="No per-request record to investigate errors or attacks.",
         remediation="Enable access logs to a private bucket.",
-        references=(f"{FSBP} ELB.5",),
+        references=(),
         needs=("load_balancers",),
+        ksbs=("K11", "S19"),
+        fsbp=("ELB.5",),
+        prowler=("elbv2_logging_enabled",),
     )
 )
 def alb_access_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -73,8 +79,11 @@ def alb_access_logs(inventory: Inventory, thresholds: Thresholds) -> Iterator[Re
         severity=Severity.LOW,
         risk="No per-task CPU, memory and network metrics to diagnose with.",
         remediation="Enable containerInsights on the cluster.",
-        references=(f"{FSBP} ECS.12",),
+        references=(),
         needs=("ecs",),
+        ksbs=("K11", "S6"),
+        fsbp=("ECS.12",),
+        prowler=("ecs_cluster_container_insights_enabled",),
     )
 )
 def ecs_container_insights(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -95,8 +104,11 @@ def ecs_container_insights(inventory: Inventory, thresholds: Thresholds) -> Iter
         severity=Severity.HIGH,
         risk="A failing task leaves no trace to diagnose.",
         remediation="Give each container the awslogs log driver.",
-        references=(f"{FSBP} ECS.9",),
+        references=(),
         needs=("ecs", "workload"),
+        ksbs=("K11", "S19"),
+        fsbp=("ECS.9",),
+        prowler=("ecs_task_definitions_logging_enabled",),
     )
 )
 def ecs_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -118,9 +130,12 @@ def ecs_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
         severity=Severity.MEDIUM,
         risk="Logs kept forever cost money; logs kept too briefly cannot explain an incident.",
         remediation="Set retention (logRetentionDays) on the log group.",
-        references=(f"{FSBP} CloudWatch.16",),
+        references=(),
         needs=("log_groups",),
         policy_rule="log-retention-set",
+        ksbs=("K11", "S19"),
+        fsbp=(),
+        prowler=("cloudwatch_log_group_retention_policy_specific_days_enabled",),
     )
 )
 def logs_retention(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -142,8 +157,11 @@ def logs_retention(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         severity=Severity.LOW,
         risk="Slow queries and OS pressure are hard to diagnose without it.",
         remediation="Enable enhanced monitoring or Performance Insights (dbMonitoringInterval).",
-        references=(f"{FSBP} RDS.6",),
+        references=(),
         needs=("rds",),
+        ksbs=("K11", "S6"),
+        fsbp=("RDS.6",),
+        prowler=("rds_instance_enhanced_monitoring_enabled",),
     )
 )
 def rds_monitoring(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -175,6 +193,9 @@ def rds_monitoring(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
             "https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/monitor-workload-resources.html",
         ),
         needs=("alarms", "load_balancers", "ecs", "rds"),
+        ksbs=("K11", "S6", "B3"),
+        fsbp=(),
+        prowler=(),
     )
 )
 def alarms_core_metrics(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -215,8 +236,11 @@ def alarms_core_metrics(inventory: Inventory, thresholds: Thresholds) -> Iterato
         severity=Severity.LOW,
         risk="Blocked attacks leave no record.",
         remediation="Send WAF logs to an aws-waf-logs-* log group.",
-        references=(f"{FSBP} WAF.11",),
+        references=(),
         needs=("load_balancers", "protection"),
+        ksbs=("K11",),
+        fsbp=("WAF.11",),
+        prowler=("wafv2_webacl_logging_enabled",),
     )
 )
 def waf_logging(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:

@@ -20,12 +20,12 @@ CHECKS, check = registry("reliability")
         severity=Severity.HIGH,
         risk="A zone outage takes the whole service down.",
         remediation="Add public and private subnets in at least two availability zones (azCount).",
-        references=(
-            RELIABILITY_PILLAR + "use-fault-isolation-to-protect-your-workload.html",
-            "FSBP EC2.x",
-        ),
+        references=(RELIABILITY_PILLAR + "use-fault-isolation-to-protect-your-workload.html",),
         needs=("network",),
         policy_rule="subnets-span-zones",
+        ksbs=("K21",),
+        fsbp=(),
+        prowler=("vpc_subnet_different_az", "vpc_subnet_separate_private_public"),
     )
 )
 def vpc_multi_az_subnets(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -54,6 +54,9 @@ def vpc_multi_az_subnets(inventory: Inventory, thresholds: Thresholds) -> Iterat
         references=(RELIABILITY_PILLAR + "plan-your-network-topology.html",),
         needs=("network",),
         policy_rule="nat-gateway-per-zone",
+        ksbs=("K21",),
+        fsbp=(),
+        prowler=(),
     )
 )
 def vpc_nat_per_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -85,6 +88,9 @@ def vpc_nat_per_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         remediation="Attach public subnets in at least two zones.",
         references=(RELIABILITY_PILLAR,),
         needs=("load_balancers",),
+        ksbs=("K21",),
+        fsbp=("ELB.13",),
+        prowler=("elbv2_is_in_multiple_az",),
     )
 )
 def alb_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -106,6 +112,9 @@ def alb_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
         remediation="Check the tasks' logs and /readyz; fix, or roll back the deployment.",
         references=(RELIABILITY_PILLAR + "monitor-workload-resources.html",),
         needs=("load_balancers",),
+        ksbs=("K11", "B3"),
+        fsbp=(),
+        prowler=(),
     )
 )
 def alb_targets_healthy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -135,6 +144,9 @@ def alb_targets_healthy(inventory: Inventory, thresholds: Thresholds) -> Iterato
         remediation="Set albDeletionProtection: true for prod.",
         references=(RELIABILITY_PILLAR,),
         needs=("load_balancers",),
+        ksbs=("K21",),
+        fsbp=("ELB.6",),
+        prowler=("elbv2_deletion_protection",),
     )
 )
 def alb_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -161,6 +173,9 @@ def alb_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Ite
         references=(RELIABILITY_PILLAR,),
         needs=("ecs",),
         policy_rule="ecs-service-redundant",
+        ksbs=("K21",),
+        fsbp=(),
+        prowler=(),
     )
 )
 def ecs_service_min_tasks(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -192,6 +207,9 @@ def ecs_service_min_tasks(inventory: Inventory, thresholds: Thresholds) -> Itera
         remediation="Give the service private subnets in several zones.",
         references=(RELIABILITY_PILLAR,),
         needs=("ecs", "network"),
+        ksbs=("K21",),
+        fsbp=(),
+        prowler=(),
     )
 )
 def ecs_service_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -223,6 +241,9 @@ def ecs_service_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterat
         references=(RELIABILITY_PILLAR,),
         needs=("ecs",),
         policy_rule="ecs-circuit-breaker",
+        ksbs=("S15", "B3"),
+        fsbp=(),
+        prowler=(),
     )
 )
 def ecs_service_circuit_breaker(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -246,6 +267,9 @@ def ecs_service_circuit_breaker(inventory: Inventory, thresholds: Thresholds) ->
         remediation="Register a scalable target (min >= minTasks, max > min) with a target-tracking policy.",
         references=(RELIABILITY_PILLAR + "design-your-workload-to-adapt-to-changes-in-demand.html",),
         needs=("ecs",),
+        ksbs=("K21",),
+        fsbp=(),
+        prowler=(),
     )
 )
 def ecs_service_autoscaling(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -272,9 +296,12 @@ def ecs_service_autoscaling(inventory: Inventory, thresholds: Thresholds) -> Ite
         severity=Severity.HIGH,
         risk="A zone or instance failure stops the database until it is rebuilt.",
         remediation="Set dbMultiAz: true (the tier guarantees db_multi_az).",
-        references=(RELIABILITY_PILLAR, "FSBP RDS.5"),
+        references=(RELIABILITY_PILLAR,),
         needs=("rds",),
         policy_rule="rds-multi-az",
+        ksbs=("K12", "S7"),
+        fsbp=("RDS.5",),
+        prowler=("rds_instance_multi_az",),
     )
 )
 def rds_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -297,9 +324,12 @@ def rds_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
         severity=Severity.HIGH,
         risk="Data lost beyond the retention window cannot be recovered.",
         remediation="Raise dbBackupRetentionDays.",
-        references=(RELIABILITY_PILLAR + "back-up-data.html", "FSBP RDS.11"),
+        references=(RELIABILITY_PILLAR + "back-up-data.html",),
         needs=("rds",),
         policy_rule="rds-backup-retention",
+        ksbs=("K12",),
+        fsbp=("RDS.11",),
+        prowler=("rds_instance_backup_enabled",),
     )
 )
 def rds_backups(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -320,9 +350,12 @@ def rds_backups(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
         severity=Severity.MEDIUM,
         risk="A mistaken delete drops the data.",
         remediation="Set dbDeletionProtection: true.",
-        references=("FSBP RDS.8",),
+        references=(),
         needs=("rds",),
         policy_rule="rds-deletion-protection",
+        ksbs=("K12",),
+        fsbp=("RDS.8",),
+        prowler=("rds_instance_deletion_protection",),
     )
 )
 def rds_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -344,6 +377,9 @@ def rds_deletion_protection(inventory: Inventory, thresholds: Thresholds) -> Ite
         remediation="Use isolated subnets in several zones.",
         references=(RELIABILITY_PILLAR,),
         needs=("rds",),
+        ksbs=("K12",),
+        fsbp=(),
+        prowler=(),
     )
 )
 def rds_subnet_group_multi_az(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:

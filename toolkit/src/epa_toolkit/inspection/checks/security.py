@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from epa_toolkit.inspection.checks.base import FSBP, database_flag, registry
+from epa_toolkit.inspection.checks.base import database_flag, registry
 from epa_toolkit.inspection.inventory import Inventory, SecurityGroupRule
 from epa_toolkit.inspection.model import CheckMeta, Result, Severity, Status, Thresholds
 
@@ -31,12 +31,23 @@ def _opens(rule: SecurityGroupRule, ports: tuple[int, ...]) -> bool:
         severity=Severity.CRITICAL,
         risk="Anyone on the internet can try to log in to shells or databases.",
         remediation="Remove the 0.0.0.0/0 rule; reach admin ports through SSM or a VPN.",
-        references=(
-            f"{FSBP} EC2.19",
-            "Prowler ec2_securitygroup_allow_ingress_from_internet_to_any_port",
-        ),
+        references=(),
         needs=("network",),
         policy_rule="no-admin-ports-from-internet",
+        ksbs=("K16", "S10"),
+        fsbp=("EC2.19",),
+        # Prowler has one check per port: those of the template's closed_to_internet, and "all ports".
+        prowler=(
+            "ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_postgres_5432",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_mysql_3306",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_sql_server_1433_1434",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_redis_6379",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_memcached_11211",
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_mongodb_27017_27018",
+        ),
     )
 )
 def sg_no_public_admin_ports(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -62,8 +73,11 @@ def sg_no_public_admin_ports(inventory: Inventory, thresholds: Thresholds) -> It
         severity=Severity.MEDIUM,
         risk="Anything launched without a group gets the default one, and its rules.",
         remediation="Manage the default group with no rules (DefaultSecurityGroup).",
-        references=(f"{FSBP} EC2.2",),
+        references=(),
         needs=("network",),
+        ksbs=("K16", "S10"),
+        fsbp=("EC2.2",),
+        prowler=("ec2_securitygroup_default_restrict_traffic",),
     )
 )
 def sg_default_closed(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -85,9 +99,12 @@ def sg_default_closed(inventory: Inventory, thresholds: Thresholds) -> Iterator[
         risk="Plain HTTP on a public network exposes users' data and sessions.",
         remediation="Internet-facing: add an HTTPS listener and make HTTP only redirect to it. Without a domain: "
         "an internal load balancer behind a CloudFront VPC origin.",
-        references=(f"{FSBP} ELB.1",),
+        references=(),
         needs=("load_balancers",),
         policy_rule="alb-https-only",
+        ksbs=("K16", "S10"),
+        fsbp=("ELB.1",),
+        prowler=("elbv2_ssl_listeners",),
     )
 )
 def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -131,9 +148,15 @@ def alb_https_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         "on the internet behind an HTTPS address.",
         remediation="Viewer protocol policy redirect-to-https; a custom origin https-only, or a VPC origin to an "
         "internal load balancer.",
-        references=(f"{FSBP} CloudFront.3", f"{FSBP} CloudFront.9"),
+        references=(),
         needs=("cloudfront",),
         policy_rule="cloudfront-no-plain-http",
+        ksbs=("K16", "S10"),
+        fsbp=("CloudFront.3", "CloudFront.9"),
+        prowler=(
+            "cloudfront_distributions_https_enabled",
+            "cloudfront_distributions_origin_traffic_encrypted",
+        ),
     )
 )
 def cloudfront_no_plain_http(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -177,9 +200,12 @@ def cloudfront_no_plain_http(inventory: Inventory, thresholds: Thresholds) -> It
         severity=Severity.MEDIUM,
         risk="Old TLS versions have known weaknesses.",
         remediation="Use ELBSecurityPolicy-TLS13-1-2-2021-06.",
-        references=(f"{FSBP} ELB.17",),
+        references=(),
         needs=("load_balancers",),
         policy_rule="alb-https-only",
+        ksbs=("K16",),
+        fsbp=(),
+        prowler=("elbv2_insecure_ssl_ciphers",),
     )
 )
 def alb_tls_policy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -212,9 +238,12 @@ def alb_tls_policy(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         severity=Severity.HIGH,
         risk="Disks, snapshots and backups readable if they leak.",
         remediation="Create the database with storage encryption (KMS).",
-        references=(f"{FSBP} RDS.3",),
+        references=(),
         needs=("rds",),
         policy_rule="rds-storage-encrypted",
+        ksbs=("K16", "S10"),
+        fsbp=("RDS.3",),
+        prowler=("rds_instance_storage_encrypted",),
     )
 )
 def rds_encrypted(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -228,9 +257,12 @@ def rds_encrypted(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
         severity=Severity.CRITICAL,
         risk="The database answers on the internet.",
         remediation="Set publicly_accessible false; keep it in isolated subnets.",
-        references=(f"{FSBP} RDS.2",),
+        references=(),
         needs=("rds",),
         policy_rule="rds-not-public",
+        ksbs=("K16", "S10"),
+        fsbp=("RDS.2",),
+        prowler=("rds_instance_no_public_access",),
     )
 )
 def rds_not_public(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -250,8 +282,11 @@ def rds_not_public(inventory: Inventory, thresholds: Thresholds) -> Iterator[Res
         severity=Severity.HIGH,
         risk="Tasks reachable from the internet, around the load balancer and WAF.",
         remediation="Run tasks in private subnets with assignPublicIp DISABLED.",
-        references=(f"{FSBP} ECS.2",),
+        references=(),
         needs=("ecs",),
+        ksbs=("K16", "S10"),
+        fsbp=("ECS.2",),
+        prowler=("ecs_service_no_assign_public_ip",),
     )
 )
 def ecs_service_no_public_ip(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -271,8 +306,11 @@ def ecs_service_no_public_ip(inventory: Inventory, thresholds: Thresholds) -> It
         severity=Severity.HIGH,
         risk="Plain environment values are visible to anyone who can read the task definition.",
         remediation="Move the value to Secrets Manager and reference it under `secrets`.",
-        references=(f"{FSBP} ECS.8",),
+        references=(),
         needs=("ecs", "workload"),
+        ksbs=("K16", "S9"),
+        fsbp=("ECS.8",),
+        prowler=("ecs_task_definitions_no_environment_secrets",),
     )
 )
 def ecs_no_plaintext_secrets(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -296,8 +334,11 @@ def ecs_no_plaintext_secrets(inventory: Inventory, thresholds: Thresholds) -> It
         severity=Severity.MEDIUM,
         risk="Known vulnerabilities in the image go unnoticed.",
         remediation="Enable scan on push on the repository.",
-        references=(f"{FSBP} ECR.1",),
+        references=(),
         needs=("ecs", "workload"),
+        ksbs=("K5", "S9"),
+        fsbp=("ECR.1",),
+        prowler=("ecr_repositories_scan_images_on_push_enabled",),
     )
 )
 def ecr_scan_on_push(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -318,9 +359,12 @@ def ecr_scan_on_push(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
         severity=Severity.HIGH,
         risk="Common web attacks reach the app unfiltered.",
         remediation="Associate a WAF web ACL with AWS managed rules (waf: true).",
-        references=(f"{FSBP} WAF.2", "Prowler elbv2_waf_acl_attached"),
+        references=(),
         needs=("load_balancers", "protection"),
         policy_rule="waf-protects-load-balancer",
+        ksbs=("S9", "S10"),
+        fsbp=("ELB.16",),
+        prowler=("elbv2_waf_acl_attached",),
     )
 )
 def alb_waf_attached(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -344,9 +388,12 @@ def alb_waf_attached(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
         severity=Severity.CRITICAL,
         risk="A policy or ACL mistake publishes the bucket's contents.",
         remediation="Turn on all four public access block settings.",
-        references=(f"{FSBP} S3.8",),
+        references=(),
         needs=("storage",),
         policy_rule="s3-public-access-blocked",
+        ksbs=("K16", "S10"),
+        fsbp=("S3.8",),
+        prowler=("s3_bucket_level_public_access_block",),
     )
 )
 def s3_public_access_blocked(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -369,9 +416,12 @@ def s3_public_access_blocked(inventory: Inventory, thresholds: Thresholds) -> It
         severity=Severity.MEDIUM,
         risk="Objects readable from the storage layer if it leaks.",
         remediation="Set default encryption (SSE-S3 or KMS).",
-        references=(f"{FSBP} S3.4",),
+        references=(),
         needs=("storage",),
         policy_rule="s3-encryption-configured",
+        ksbs=("K16",),
+        fsbp=(),
+        prowler=("s3_bucket_default_encryption",),
     )
 )
 def s3_encryption(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -392,8 +442,11 @@ def s3_encryption(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
         severity=Severity.MEDIUM,
         risk="Requests without TLS can be read or changed on the way.",
         remediation="Add a Deny statement for aws:SecureTransport false.",
-        references=(f"{FSBP} S3.5",),
+        references=(),
         needs=("storage",),
+        ksbs=("K16",),
+        fsbp=("S3.5",),
+        prowler=("s3_bucket_secure_transport_policy",),
     )
 )
 def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -410,12 +463,21 @@ def s3_tls_only(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result
 @check(
     CheckMeta(
         id="iam_workload_roles_least_privilege",
-        title="Task roles are not administrators",
+        title="No role of the environment may do everything",
         severity=Severity.CRITICAL,
-        risk="A compromised task could do anything in the account.",
-        remediation="Grant only the actions the task needs, on its own resources.",
-        references=(f"{FSBP} IAM.1",),
+        risk="A compromised task (or service acting for it) could do anything in the account.",
+        remediation="Grant only the actions the role needs, on its own resources.",
+        references=(),
         needs=("identity",),
+        ksbs=("K16", "S10"),
+        # IAM.1 and these Prowler checks judge policies' statements the same way (AWS's,
+        # the account's and inline), but every policy in the account, not the environment's.
+        fsbp=("IAM.1",),
+        prowler=(
+            "iam_aws_attached_policy_no_administrative_privileges",
+            "iam_customer_attached_policy_no_administrative_privileges",
+            "iam_inline_policy_no_administrative_privileges",
+        ),
     )
 )
 def iam_workload_roles_least_privilege(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -460,8 +522,11 @@ def _allows_everything(statement: dict) -> bool:
         severity=Severity.MEDIUM,
         risk="A key in use for years widens what one leak exposes.",
         remediation="Enable automatic key rotation.",
-        references=(f"{FSBP} KMS.4",),
+        references=(),
         needs=("rds", "keys_and_secrets"),
+        ksbs=("K16",),
+        fsbp=("KMS.4",),
+        prowler=("kms_cmk_rotation_enabled",),
     )
 )
 def kms_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -481,8 +546,11 @@ def kms_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resul
         severity=Severity.MEDIUM,
         risk="A leaked password stays valid indefinitely.",
         remediation="Keep RDS-managed rotation on (every 7 days by default).",
-        references=(f"{FSBP} SecretsManager.1",),
+        references=(),
         needs=("rds", "keys_and_secrets"),
+        ksbs=("K16", "S9"),
+        fsbp=("SecretsManager.1",),
+        prowler=("secretsmanager_automatic_rotation_enabled",),
     )
 )
 def secrets_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
@@ -715,7 +783,7 @@ def rds_force_ssl(inventory: Inventory, thresholds: Thresholds) -> Iterator[Resu
         needs=("load_balancers",),
         ksbs=("S9", "S10"),
         fsbp=("ELB.4",),
-        prowler=("elbv2_desync_mitigation_mode",),
+        prowler=("elbv2_alb_drop_invalid_header_fields_enabled",),
     )
 )
 def alb_drops_invalid_headers(inventory: Inventory, thresholds: Thresholds) -> Iterator[Result]:
