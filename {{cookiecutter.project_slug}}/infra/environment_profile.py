@@ -57,6 +57,7 @@ class EnvironmentProfile:
     db_deletion_protection: bool
     db_monitoring_interval: int
     log_retention_days: int
+    logs_kms_encrypted: bool
     waf: bool
     alarm_emails: bool
     alb_deletion_protection: bool
@@ -87,6 +88,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_deletion_protection": False,  # dev can be torn down and rebuilt at will
         "db_monitoring_interval": 0,  # enhanced monitoring off: it costs CloudWatch data
         "log_retention_days": 14,
+        "logs_kms_encrypted": False,  # test data only: AWS's own encryption of logs is enough
         "waf": False,  # no real users to protect; saves the web ACL's monthly fee
         "alarm_emails": False,  # alarms still fire (visible in the console), nobody is paged
         "alb_deletion_protection": False,
@@ -111,6 +113,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_deletion_protection": False,
         "db_monitoring_interval": 60,
         "log_retention_days": 30,
+        "logs_kms_encrypted": True,  # as prod: rehearse the key before prod depends on it
         "waf": True,  # the same edge protection as prod, so rules are tested before release
         "alarm_emails": True,
         "alb_deletion_protection": False,
@@ -134,6 +137,8 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_deletion_protection": True,  # a mistaken `pulumi destroy` cannot drop the data
         "db_monitoring_interval": 60,
         "log_retention_days": 90,  # long enough to investigate incidents after the fact
+        # Logs hold request data: our own key can be audited (CloudTrail) and disabled.
+        "logs_kms_encrypted": True,
         "waf": True,  # AWS managed rules block common attacks and bad bots
         "alarm_emails": True,
         "alb_deletion_protection": True,
@@ -279,6 +284,10 @@ def _below_guarantees(p: EnvironmentProfile):
         "logRetentionDays": (
             p.log_retention_days < g.min_log_retention_days,
             f"at least {g.min_log_retention_days} days of logs",
+        ),
+        "logsKmsEncrypted": (
+            g.logs_kms_encrypted and not p.logs_kms_encrypted,
+            "logs encrypted with a customer-managed KMS key",
         ),
     }
     for key, (short, guarantee) in shortfalls.items():

@@ -76,6 +76,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Log retention (days)",
         "Long enough to investigate incidents; logs cost per GB stored.",
     ),
+    "logs_kms_encrypted": (
+        "Logs encrypted with the environment's own KMS key",
+        "Logs hold request data: a key of its own (about $1 a month) can be audited and disabled.",
+    ),
     "waf": (
         "Web application firewall",
         "AWS managed rules block common attacks; a monthly fee per web ACL.",

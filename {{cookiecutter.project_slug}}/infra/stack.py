@@ -1,7 +1,7 @@
 """One environment of the service: the components wired together from a profile.
 
-Data flows one way: network -> edge (load balancer) -> database -> identity (sign-in) ->
-service -> observability. Each component's logical name is its own name, and its resources'
+Data flows one way: (the logs' key, where the tier asks for it) -> network -> edge (load
+balancer) -> database -> identity (sign-in) -> service -> observability. Each component's logical name is its own name, and its resources'
 names start with it (service-cluster, observability-alerts, ...).
 __main__.py calls build() for the real CLI; synth.py calls the same build() under mocks.
 """
@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from components.database import DATABASE_NAME, Database, DatabaseArgs
 from components.edge import Edge, EdgeArgs
 from components.identity import Identity, IdentityArgs
+from components.log_key import LogKey
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.service import Service, ServiceArgs
@@ -91,6 +92,8 @@ def build(
         raise ValueError(f"azCount: {region} has only {len(zones)} zones available")
     prefix = f"{project}-{environment}"
     image = image_to_run(project, image, provider)
+    # Where the tier asks for it, every log group is encrypted with the environment's key.
+    logs_key_arn = LogKey("logs", opts).key.arn if profile.logs_kms_encrypted else None
 
     network = Network(
         "network",
@@ -100,6 +103,7 @@ def build(
             nat_gateways=profile.nat_gateways,
             vpc_endpoints=profile.vpc_endpoints,
             flow_log_retention_days=profile.log_retention_days,
+            logs_key_arn=logs_key_arn,
         ),
         opts,
     )
@@ -114,6 +118,7 @@ def build(
             waf=profile.waf,
             deletion_protection=profile.alb_deletion_protection,
             log_retention_days=profile.log_retention_days,
+            logs_key_arn=logs_key_arn,
         ),
         opts,
     )
@@ -131,6 +136,7 @@ def build(
             deletion_protection=profile.db_deletion_protection,
             monitoring_interval=profile.db_monitoring_interval,
             log_retention_days=profile.log_retention_days,
+            logs_key_arn=logs_key_arn,
         ),
         opts,
     )
@@ -170,6 +176,7 @@ def build(
             min_tasks=profile.min_tasks,
             max_tasks=profile.max_tasks,
             log_retention_days=profile.log_retention_days,
+            logs_key_arn=logs_key_arn,
             db_host=database.instance.address,
             db_port=database.instance.port,
             db_name=DATABASE_NAME,
@@ -190,6 +197,7 @@ def build(
         "observability",
         ObservabilityArgs(
             environment=environment,
+            alarm_prefix=prefix,
             alert_email=profile.alert_email if profile.alarm_emails else None,
             load_balancer_arn_suffix=edge.load_balancer.arn_suffix,
             target_group_arn_suffix=edge.target_group.arn_suffix,

@@ -72,6 +72,7 @@ class FakeAws(mocks.Mocks):
             "port": args.inputs.get("port", 5432),
             "keyId": f"key-{name}",
             "bucket": args.inputs.get("bucket", name),
+            "bucketDomainName": f"{args.inputs.get('bucket', name)}.s3.amazonaws.com",
             "identifier": args.inputs.get("identifier", name),
             "family": args.inputs.get("family", name),
             "result": f"generated-{name}",

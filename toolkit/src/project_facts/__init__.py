@@ -60,6 +60,7 @@ class Guarantees:
     alb_deletion_protection: bool
     mfa_required: bool
     min_log_retention_days: int
+    logs_kms_encrypted: bool  # log groups encrypted with a customer-managed KMS key
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ SERVICE_LINKED_ROLES = [
 # Auto-named S3 buckets cannot be scoped by tag (S3 only checks bucket tags with ABAC
 # switched on per bucket): they are scoped by their logical names, the start of the name
 # Pulumi gives them. tests/test_iam_policies.py checks every bucket of every stack matches.
-BUCKET_NAMES = ("edge-access-logs-*",)
+# The load balancer's access logs, and CloudFront's (components/edge.py).
+BUCKET_NAMES = ("edge-access-logs-*", "edge-cdn-logs-*")
 # The stacks' own secrets (the app's session key), by the start of their auto-names, and
 # tagged: a role may read back (GetSecretValue, as the provider does after writing) only
 # its own environment's, and never a database master secret (rds!..., RDS's own).
@@ -310,8 +311,11 @@ CHANGE = {
         "kms:UntagResource", "kms:UpdateKeyDescription",
     ],
     "logs": [
-        "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:PutRetentionPolicy",
-        "logs:UntagLogGroup", "logs:UntagResource",
+        # AssociateKmsKey, DisassociateKmsKey: a log group's key (components/log_key.py)
+        # set or removed after the group exists.
+        "logs:AssociateKmsKey", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+        "logs:DisassociateKmsKey", "logs:PutRetentionPolicy", "logs:UntagLogGroup",
+        "logs:UntagResource",
     ],
     "rds": [
         *CREATE["rds"],
@@ -489,6 +493,7 @@ def deploy_policy(account_id: str, project: str, repository_arn: str, environmen
                 "s3:GetReplicationConfiguration",
                 "s3:ListBucket",
                 "s3:ListBucketVersions",
+                "s3:PutBucketAcl",  # CloudFront's logging grants its log delivery the ACL
                 "s3:PutBucketOwnershipControls",
                 "s3:PutBucketPolicy",
                 "s3:PutBucketPublicAccessBlock",

@@ -34,6 +34,7 @@ class DatabaseArgs:
     deletion_protection: bool
     monitoring_interval: int
     log_retention_days: int
+    logs_key_arn: pulumi.Input[str] | None  # the environment's log key (log_key.py), or none
 
 
 class Database(pulumi.ComponentResource):
@@ -78,6 +79,7 @@ class Database(pulumi.ComponentResource):
                 f"{name}-{log}-logs",
                 name=f"/aws/rds/instance/{args.identifier}/{log}",
                 retention_in_days=args.log_retention_days,
+                kms_key_id=args.logs_key_arn,
                 opts=child,
             )
             for log in ("postgresql", "upgrade")
@@ -87,7 +89,11 @@ class Database(pulumi.ComponentResource):
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring",
                 path=iam_path(),
-                assume_role_policy=trusted_by("monitoring.rds.amazonaws.com"),
+                # The RDS user guide (Enhanced Monitoring, confused deputy): the DB instance.
+                assume_role_policy=trusted_by(
+                    "monitoring.rds.amazonaws.com",
+                    source_arn="arn:aws:rds:{region}:{account}:db:" + args.identifier,
+                ),
                 opts=child,
             )
             aws.iam.RolePolicyAttachment(

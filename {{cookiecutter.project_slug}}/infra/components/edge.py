@@ -14,11 +14,13 @@ AWS host name cannot get a publicly trusted certificate, and CloudFront accepts 
 To encrypt that hop too, give the project a domain.
 
 Both ways: a WAF web ACL with AWS managed rules (when the profile asks for it), access logs
-to a private, encrypted, TLS-only bucket, and health checks on /readyz.
+to a private, encrypted, TLS-only bucket (CloudFront's to a second one), and health checks
+on /readyz.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -64,6 +66,7 @@ class EdgeArgs:
     waf: bool
     deletion_protection: bool
     log_retention_days: int
+    logs_key_arn: pulumi.Input[str] | None  # the environment's log key (log_key.py), or none
 
 
 class Edge(pulumi.ComponentResource):
@@ -104,7 +107,13 @@ class Edge(pulumi.ComponentResource):
                     opts=child,
                 )
 
-        logs_bucket, logs_policy = self._access_log_bucket(name, args.log_retention_days, child)
+        logs_bucket, logs_ready = self._log_bucket(
+            f"{name}-access-logs",
+            args.log_retention_days,
+            "BucketOwnerEnforced",  # no ACLs at all
+            _load_balancer_delivery,
+            child,
+        )
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -116,7 +125,7 @@ class Edge(pulumi.ComponentResource):
             enable_deletion_protection=args.deletion_protection,
             access_logs={"bucket": logs_bucket.bucket, "enabled": True},
             # AWS checks it may write to the bucket when logging is switched on.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logs_ready),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
@@ -150,7 +159,7 @@ class Edge(pulumi.ComponentResource):
                 opts=child,
             )
             self.listeners = [listener]
-            distribution = self._cloudfront(name, args.internet_gateway, child)
+            distribution = self._cloudfront(name, args, child)
             self.url = pulumi.Output.concat("https://", distribution.domain_name)
             self.certificate_validation_records = None
         else:
@@ -195,7 +204,7 @@ class Edge(pulumi.ComponentResource):
             self.url = pulumi.Output.concat("https://", args.domain_name)
 
         if args.waf:
-            self._waf(name, behind_cloudfront, args.log_retention_days, child)
+            self._waf(name, behind_cloudfront, args, child)
 
         self.register_outputs(
             {
@@ -205,11 +214,19 @@ class Edge(pulumi.ComponentResource):
             }
         )
 
-    def _access_log_bucket(self, name: str, retention_days: int, child: pulumi.ResourceOptions):
-        """Who requested what, when: kept private, encrypted and expiring."""
-        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=True, opts=child)
+    def _log_bucket(
+        self,
+        name: str,
+        retention_days: int,
+        object_ownership: str,
+        delivery: Callable[[str], list[dict]],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+        """Who requested what, when: kept private, encrypted, TLS only and expiring. Returns
+        the bucket and what must exist before a service is told to log to it."""
+        bucket = aws.s3.Bucket(name, force_destroy=True, opts=child)
         aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs",
+            name,
             bucket=bucket.id,
             block_public_acls=True,
             block_public_policy=True,
@@ -217,21 +234,18 @@ class Edge(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},  # no ACLs at all
-            opts=child,
+        ownership = aws.s3.BucketOwnershipControls(
+            name, bucket=bucket.id, rule={"object_ownership": object_ownership}, opts=child
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs",
+            name,
             bucket=bucket.id,
-            # Load balancer log delivery supports S3-managed keys (SSE-S3) only.
+            # Load balancer and CloudFront log delivery both support S3-managed keys (SSE-S3).
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )
         aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs",
+            name,
             bucket=bucket.id,
             rules=[
                 {
@@ -244,14 +258,14 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs",
+            name,
             bucket=bucket.id,
-            policy=bucket.arn.apply(_access_log_policy),
+            policy=bucket.arn.apply(lambda arn: bucket_policy(arn, *delivery(arn))),
             opts=child,
         )
-        return bucket, policy
+        return bucket, [ownership, policy]
 
-    def _cloudfront(self, name: str, internet_gateway: pulumi.Resource, child):
+    def _cloudfront(self, name: str, args: EdgeArgs, child: pulumi.ResourceOptions):
         origin = aws.cloudfront.VpcOrigin(
             f"{name}-origin",
             vpc_origin_endpoint_config={
@@ -267,7 +281,19 @@ class Edge(pulumi.ComponentResource):
             timeouts={"create": "30m", "update": "30m", "delete": "30m"},
             # The load balancer must be active first (its creation waits for that) and the
             # VPC must have its internet gateway.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.internet_gateway]),
+        )
+        # CloudFront's standard logging writes through the bucket's ACL (it grants its
+        # log delivery account access when logging is switched on), so this bucket needs
+        # ACLs; the load balancer's keeps them off. A bucket of its own, rather than a
+        # prefix in that one: ACLs on a shared bucket would apply to both kinds of logs.
+        # (CloudFront cannot log to buckets in af-south-1, ap-east-1, eu-south-1, me-south-1.)
+        logs_bucket, logs_ready = self._log_bucket(
+            f"{name}-cdn-logs",
+            args.log_retention_days,
+            "BucketOwnerPreferred",  # ACLs on, as CloudFront's standard logging needs
+            lambda _: [],  # no bucket policy grant: CloudFront uses the ACL
+            child,
         )
         return aws.cloudfront.Distribution(
             f"{name}-cdn",
@@ -302,11 +328,16 @@ class Edge(pulumi.ComponentResource):
             # (security policy TLSv1): no minimum can be set without a certificate of our
             # own, which needs a domain. Browsers negotiate TLS 1.2 or 1.3.
             viewer_certificate={"cloudfront_default_certificate": True},
-            opts=child,
+            logging_config={
+                "bucket": logs_bucket.bucket_domain_name,
+                "prefix": "cloudfront/",
+                "include_cookies": False,  # never log session cookies
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logs_ready),
         )
 
     def _waf(
-        self, name: str, behind_cloudfront: bool, retention_days: int, child: pulumi.ResourceOptions
+        self, name: str, behind_cloudfront: bool, args: EdgeArgs, child: pulumi.ResourceOptions
     ) -> None:
         def visibility(metric: str) -> dict:
             return {
@@ -366,7 +397,8 @@ class Edge(pulumi.ComponentResource):
         waf_logs = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name_prefix="aws-waf-logs-",
-            retention_in_days=retention_days,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_key_arn,
             opts=child,
         )
         aws.wafv2.WebAclLoggingConfiguration(
@@ -386,14 +418,14 @@ def _managed_rule_group(group: str) -> dict:
     return statement
 
 
-def _access_log_policy(bucket_arn: str) -> str:
-    return bucket_policy(
-        bucket_arn,
+def _load_balancer_delivery(bucket_arn: str) -> list[dict]:
+    """The load balancer's log delivery may write under AWSLogs/."""
+    return [
         {
             "Sid": "LoadBalancerLogDelivery",
             "Effect": "Allow",
             "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
             "Action": "s3:PutObject",
             "Resource": f"{bucket_arn}/AWSLogs/*",
-        },
-    )
+        }
+    ]

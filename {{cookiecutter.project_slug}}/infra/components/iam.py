@@ -13,14 +13,29 @@ def iam_path() -> str:
     return f"/{pulumi.get_project()}/{pulumi.get_stack()}/"
 
 
-def trusted_by(service: str) -> pulumi.Output[str]:
-    """A role trust policy: only this AWS service (e.g. ecs-tasks.amazonaws.com) may
-    assume the role."""
+def trusted_by(service: str, source_arn: str | None = None) -> pulumi.Output[str]:
+    """A role trust policy: only this AWS service (e.g. ecs-tasks.amazonaws.com) may assume
+    the role, and only on this account's behalf (aws:SourceAccount), so another account
+    cannot get the service to act with it (the "confused deputy"). `source_arn`, where the
+    service documents the key it sends, narrows it to the resources it acts for
+    (aws:SourceArn; "{region}" and "{account}" are filled in). A condition on a key the
+    service does not send would lock the service out."""
+    account = aws.get_caller_identity_output().account_id
+    conditions: list[dict] = [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]}
+    ]
+    if source_arn:
+        region = aws.get_region_output().region
+        arn = pulumi.Output.all(region, account).apply(
+            lambda values: source_arn.format(region=values[0], account=values[1])
+        )
+        conditions.append({"test": "ArnLike", "variable": "aws:SourceArn", "values": [arn]})
     return aws.iam.get_policy_document_output(
         statements=[
             {
                 "actions": ["sts:AssumeRole"],
                 "principals": [{"type": "Service", "identifiers": [service]}],
+                "conditions": conditions,
             }
         ]
     ).json

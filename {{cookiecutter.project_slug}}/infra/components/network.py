@@ -27,6 +27,7 @@ class NetworkArgs:
     nat_gateways: NatStrategy
     vpc_endpoints: bool
     flow_log_retention_days: int
+    logs_key_arn: pulumi.Input[str] | None  # the environment's log key (log_key.py), or none
 
 
 def subnet_cidrs(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
@@ -116,7 +117,7 @@ class Network(pulumi.ComponentResource):
             )
         # Isolated subnets keep the VPC's main route table: local routes only.
 
-        self._flow_logs(name, args.flow_log_retention_days, child)
+        self._flow_logs(name, args.flow_log_retention_days, args.logs_key_arn, child)
         if args.vpc_endpoints:
             self._endpoints(name, args.cidr, child)
 
@@ -144,15 +145,25 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _flow_logs(self, name: str, retention_days: int, child: pulumi.ResourceOptions) -> None:
+    def _flow_logs(
+        self,
+        name: str,
+        retention_days: int,
+        key_arn: pulumi.Input[str] | None,
+        child: pulumi.ResourceOptions,
+    ) -> None:
         """Record accepted and rejected traffic: evidence when investigating an incident."""
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", retention_in_days=retention_days, opts=child
+            f"{name}-flow-logs", retention_in_days=retention_days, kms_key_id=key_arn, opts=child
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
             path=iam_path(),
-            assume_role_policy=trusted_by("vpc-flow-logs.amazonaws.com"),
+            # The VPC user guide's condition: this account's flow logs in this region.
+            assume_role_policy=trusted_by(
+                "vpc-flow-logs.amazonaws.com",
+                source_arn="arn:aws:ec2:{region}:{account}:vpc-flow-log/*",
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(

@@ -16,6 +16,10 @@ import pulumi_aws as aws
 @dataclass(frozen=True)
 class ObservabilityArgs:
     environment: str
+    # "<project>-<environment>": every alarm's name starts with it and a dash. The
+    # inspection reads the alarms by this prefix, so an alarm you add counts only if its
+    # name starts with it too.
+    alarm_prefix: str
     alert_email: str | None  # None: alarms fire but nobody is e-mailed (dev)
     load_balancer_arn_suffix: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
@@ -202,6 +206,7 @@ class Observability(pulumi.ComponentResource):
             self.alarms.append(
                 aws.cloudwatch.MetricAlarm(
                     f"{name}-{spec.key}",
+                    name=f"{args.alarm_prefix}-{spec.key}",
                     alarm_description=spec.description,
                     namespace=args.metrics_namespace if spec.namespace == "app" else spec.namespace,
                     metric_name=spec.metric,

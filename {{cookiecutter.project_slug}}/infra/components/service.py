@@ -39,6 +39,7 @@ class ServiceArgs:
     min_tasks: int
     max_tasks: int
     log_retention_days: int
+    logs_key_arn: pulumi.Input[str] | None  # the environment's log key (log_key.py), or none
     db_host: pulumi.Input[str]
     db_port: pulumi.Input[int]
     db_name: str
@@ -66,12 +67,16 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", retention_in_days=args.log_retention_days, opts=child
+            f"{name}-logs",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=child,
         )
 
         # Execution role: used by ECS itself to pull the image, write logs and read the
         # session secret before the container starts. AWS's managed policy lets it pull
-        # from the account's repositories, the shared one included.
+        # from the account's repositories, the shared one included. Its trust names the
+        # account only: AWS documents aws:SourceArn for the task role (below), not for this.
         execution_role = aws.iam.Role(
             f"{name}-execution",
             path=iam_path(),
@@ -105,7 +110,10 @@ class Service(pulumi.ComponentResource):
         task_role = aws.iam.Role(
             f"{name}-task",
             path=iam_path(),
-            assume_role_policy=trusted_by("ecs-tasks.amazonaws.com"),
+            # ECS's task role documentation: any ECS resource of this account and region.
+            assume_role_policy=trusted_by(
+                "ecs-tasks.amazonaws.com", source_arn="arn:aws:ecs:{region}:{account}:*"
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(

@@ -75,6 +75,7 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
 USER_POOL = "aws:cognito/userPool:UserPool"
 
 ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
@@ -434,6 +435,30 @@ def waf_protects_load_balancer(resources: list[Resource], tier: Guarantees) -> I
             yield Violation(lb.urn, "no web ACL (WAF) in front of it")
 
 
+def service_role_names_its_source(role: Resource, _: Guarantees) -> Iterator[str]:
+    """A role an AWS service assumes names the account (aws:SourceAccount) or the resources
+    (aws:SourceArn) it acts for: otherwise the service could be made to use it for another
+    account's resources (the confused deputy)."""
+    policy = role.props.get("assumeRolePolicy") or "{}"
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    statements = policy.get("Statement") or []
+    for statement in [statements] if isinstance(statements, Mapping) else statements:
+        principal = statement.get("Principal")
+        services = principal.get("Service") if isinstance(principal, Mapping) else None
+        if statement.get("Effect") != "Allow" or not services:
+            continue
+        keys = {key.lower() for test in (statement.get("Condition") or {}).values() for key in test}
+        if not keys & {"aws:sourceaccount", "aws:sourcearn"}:
+            names = ", ".join([services] if isinstance(services, str) else services)
+            yield f"trusted by {names} with no aws:SourceAccount or aws:SourceArn condition"
+
+
+def log_groups_kms_encrypted(group: Resource, tier: Guarantees) -> Iterator[str]:
+    if tier.logs_kms_encrypted and not group.props.get("kmsKeyId"):
+        yield "kmsKeyId is not set; this tier encrypts logs with the environment's own key"
+
+
 # --- operability -----------------------------------------------------------------------
 def log_retention_set(group: Resource, _: Guarantees) -> Iterator[str]:
     if not group.props.get("retentionInDays"):
@@ -677,6 +702,21 @@ RULES: list[Rule] = [
         "Where the tier guarantees it (waf), a web application firewall filters requests "
         "before the service.",
         waf_protects_load_balancer,
+        tiered=True,
+    ),
+    Rule(
+        "service-role-names-its-source",
+        "A role an AWS service assumes holds aws:SourceAccount or aws:SourceArn in its trust "
+        "policy, so the service acts with it only for this account (no confused deputy).",
+        service_role_names_its_source,
+        (ROLE,),
+    ),
+    Rule(
+        "log-groups-kms-encrypted",
+        "Where the tier guarantees it (logs_kms_encrypted), every log group is encrypted with "
+        "the environment's own KMS key: its use is recorded and access can be cut.",
+        log_groups_kms_encrypted,
+        (LOG_GROUP,),
         tiered=True,
     ),
     Rule(

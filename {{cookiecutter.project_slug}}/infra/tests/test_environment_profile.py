@@ -49,6 +49,10 @@ def test_every_tier_defines_every_field():
         ({"minTasks": "two"}, "minTasks: 'two' is not allowed; use a whole number."),
         ({"mfa": "REQUIRED"}, "mfa: 'REQUIRED' is not allowed; use OFF, OPTIONAL, ON."),
         ({"mfa": "OPTIONAL"}, "mfa: the prod tier guarantees MFA ON"),
+        (
+            {"logsKmsEncrypted": "false"},
+            "logsKmsEncrypted: the prod tier guarantees logs encrypted with a customer-managed",
+        ),
         ({"passwordMinLength": "6"}, "passwordMinLength: 6 is not allowed; use 8 to 99"),
         (
             {"passwordMinLength": "long"},  # pragma: allowlist secret

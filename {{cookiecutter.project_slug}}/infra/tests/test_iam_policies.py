@@ -49,7 +49,7 @@ ARN = {
     "cert": "arn:aws:acm:{region}:{account}:certificate/0f1e2d3c",
     "userpool": "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_AbCdEf123",
     "target": "arn:aws:application-autoscaling:{region}:{account}:scalable-target/0123abcd",
-    "alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:observability-alb-5xx-0123abc",
+    "alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{project}-{env}-alb-5xx",
     "tt-alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:TargetTracking-service/c/s-AlarmHigh-1",
     "dashboard": "arn:aws:cloudwatch::{account}:dashboard/{project}-{env}",
     "distribution": "arn:aws:cloudfront::{account}:distribution/E2QWRUHEXAMPLE",
@@ -73,6 +73,7 @@ ARN = {
     "secret": "arn:aws:secretsmanager:{region}:{account}:secret:rds!db-0123-abcd-AbCdEf",  # pragma: allowlist secret
     "session": "arn:aws:secretsmanager:{region}:{account}:secret:identity-session-0123abc-AbCdEf",  # pragma: allowlist secret
     "bucket": "arn:aws:s3:::edge-access-logs-0123abc",
+    "cdn-bucket": "arn:aws:s3:::edge-cdn-logs-0123abc",
     "objects": "arn:aws:s3:::edge-access-logs-0123abc/AWSLogs/x",
     "topic": "arn:aws:sns:{region}:{account}:observability-alerts-0123abc",
     "webacl": "arn:aws:wafv2:{region}:{account}:regional/webacl/edge-waf-0123abc/a1b2c3d4",
@@ -106,6 +107,8 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
     "aws:cloudfront/distribution:Distribution": [
         ("cloudfront:CreateDistribution", "*", "create"), ("cloudfront:TagResource", "*", "create"),
         ("cloudfront:UpdateDistribution", "distribution", "own"),
+        # Standard logging: CloudFront reads and extends its log bucket's ACL as the caller.
+        ("s3:GetBucketAcl", "cdn-bucket", "shared"), ("s3:PutBucketAcl", "cdn-bucket", "shared"),
         ("cloudfront:DeleteDistribution", "distribution", "own")],
     "aws:cloudfront/vpcOrigin:VpcOrigin": [
         ("cloudfront:CreateVpcOrigin", "*", "create"), ("cloudfront:TagResource", "*", "create"),
@@ -117,7 +120,8 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
         ("cloudwatch:DeleteDashboards", "dashboard", "named")],
     "aws:cloudwatch/logGroup:LogGroup": [
         ("logs:CreateLogGroup", "logs", "create"), ("logs:TagResource", "logs", "create"),
-        ("logs:PutRetentionPolicy", "logs", "own"), ("logs:DeleteLogGroup", "logs", "own")],
+        ("logs:PutRetentionPolicy", "logs", "own"), ("logs:DeleteLogGroup", "logs", "own"),
+        ("logs:AssociateKmsKey", "logs", "own"), ("logs:DisassociateKmsKey", "logs", "own")],
     "aws:cloudwatch/metricAlarm:MetricAlarm": [
         ("cloudwatch:PutMetricAlarm", "alarm", "create"), ("cloudwatch:TagResource", "alarm", "create"),
         ("cloudwatch:DeleteAlarms", "alarm", "own")],

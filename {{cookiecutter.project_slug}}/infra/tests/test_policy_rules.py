@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,8 @@ LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 CDN = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 POOL = "aws:cognito/userPool:UserPool"
+ROLE = "aws:iam/role:Role"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 GOOD_DB = {"multiAz": True, "backupRetentionPeriod": 14, "deletionProtection": True,
            "storageEncrypted": True, "publiclyAccessible": False}  # fmt: skip
@@ -88,6 +91,16 @@ def cdn(origin: dict, viewer: str = "redirect-to-https") -> Resource:
         origins=[{"originId": "alb", **origin}],
         defaultCacheBehavior={"viewerProtocolPolicy": viewer},
     )
+
+
+def trust(condition: dict | None, principal: dict | None = None) -> str:
+    """A role trust policy (JSON) for an AWS service, with `condition`."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": principal or {"Service": ["ecs-tasks.amazonaws.com"]},
+        "Action": "sts:AssumeRole",
+    }
+    return json.dumps({"Statement": [statement | ({"Condition": condition} if condition else {})]})
 
 
 VIA_VPC_ORIGIN = {"vpcOriginConfig": {"vpcOriginId": "vo-1"}}
@@ -197,6 +210,17 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "cognito-mfa": (
         [res(POOL, mfaConfiguration="OPTIONAL", softwareTokenMfaConfiguration={"enabled": True})],
         [res(POOL, mfaConfiguration="ON", softwareTokenMfaConfiguration={"enabled": True})],
+    ),
+    "service-role-names-its-source": (
+        [res(ROLE, assumeRolePolicy=trust({"StringEquals": {"aws:PrincipalAccount": "1"}}))],
+        [
+            res(ROLE, assumeRolePolicy=trust({"StringEquals": {"aws:SourceAccount": "1"}})),
+            res(ROLE, "arn", assumeRolePolicy=trust({"ArnLike": {"aws:SourceArn": "arn:*"}})),
+        ],
+    ),
+    "log-groups-kms-encrypted": (
+        [res(LOG_GROUP, retentionInDays=30)],
+        [res(LOG_GROUP, retentionInDays=30, kmsKeyId="arn:aws:kms:eu-west-2:1:key/k")],
     ),
     "log-retention-set": (
         [res("aws:cloudwatch/logGroup:LogGroup")],
@@ -332,6 +356,22 @@ def test_mfa_on_needs_an_authenticator_app_in_every_tier():
     assert messages("cognito-mfa", [res(POOL)], "prod") == [
         "mfaConfiguration is OFF; this tier needs ON (an authenticator app code)"
     ]
+
+
+def test_dev_may_keep_its_logs_under_aws_managed_encryption():
+    plain = [res(LOG_GROUP, retentionInDays=14)]
+    assert messages("log-groups-kms-encrypted", plain, "dev") == []
+    assert messages("log-groups-kms-encrypted", plain, "staging")
+
+
+def test_only_roles_trusted_by_a_service_need_a_source_condition():
+    unconditioned_service = res(ROLE, assumeRolePolicy=trust(None))
+    assert messages("service-role-names-its-source", [unconditioned_service]) == [
+        "trusted by ecs-tasks.amazonaws.com with no aws:SourceAccount or aws:SourceArn condition"
+    ]
+    # A CI role trusted by an OIDC provider is scoped by its own conditions (ci_access.py).
+    federated = trust(None, principal={"Federated": "arn:aws:iam::1:oidc-provider/x"})
+    assert messages("service-role-names-its-source", [res(ROLE, assumeRolePolicy=federated)]) == []
 
 
 def test_staging_rehearses_prod_but_may_share_a_nat_gateway():

@@ -21,6 +21,9 @@ LISTENER = "aws:lb/listener:Listener"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
 PIPELINE_IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:{'0' * 64}"
 
@@ -90,6 +93,7 @@ def test_database_is_private_encrypted_and_tiered(model):
     assert db["backupRetentionPeriod"] >= model.guarantees.min_backup_days
     params = model.one("aws:rds/parameterGroup:ParameterGroup")["inputs"]["parameters"]
     assert {"name": "rds.force_ssl", "value": "1"} in params
+    assert db["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
 
 
 def test_database_accepts_only_the_app(model):
@@ -103,6 +107,7 @@ def test_database_accepts_only_the_app(model):
 
 
 def test_load_balancer_reaches_the_tasks_and_nothing_else(model):
+    assert model.one(LOAD_BALANCER)["inputs"]["dropInvalidHeaderFields"] is True
     egress = [
         r["inputs"]
         for r in model.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
@@ -371,3 +376,113 @@ def test_ecs_can_pull_from_the_shared_registry(model):
         if r["name"] == "service-execution"
     ]
     assert attachment["policyArn"].endswith(":policy/service-role/AmazonECSTaskExecutionRolePolicy")
+
+
+def test_every_service_role_names_the_account_and_where_documented_the_source(model):
+    region = model.data["region"]
+    trust = {
+        r["name"]: json.loads(r["inputs"]["assumeRolePolicy"])["Statement"]
+        for r in model.of_type(ROLE)
+    }
+    source_arns = {}
+    for name, statements in trust.items():
+        [statement] = statements
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": [ACCOUNT]}, name
+        source_arns[name] = statement["Condition"].get("ArnLike", {}).get("aws:SourceArn")
+    expected = {
+        "service-task": [f"arn:aws:ecs:{region}:{ACCOUNT}:*"],
+        "service-execution": None,  # AWS documents the keys for the task role only
+        "network-flow-logs": [f"arn:aws:ec2:{region}:{ACCOUNT}:vpc-flow-log/*"],
+    }
+    if model.guarantees.db_monitoring:
+        identifier = model.one(RDS)["inputs"]["identifier"]
+        expected["database-monitoring"] = [f"arn:aws:rds:{region}:{ACCOUNT}:db:{identifier}"]
+    assert source_arns == expected
+
+
+def test_log_groups_use_the_environments_own_key_where_the_tier_says(model):
+    groups = {g["name"]: g["inputs"].get("kmsKeyId") for g in model.of_type(LOG_GROUP)}
+    assert {"service-logs", "network-flow-logs", "database-postgresql-logs"} <= set(groups)
+    keys = [k for k in model.of_type("aws:kms/key:Key") if k["name"] == "logs-key"]
+    if not model.guarantees.logs_kms_encrypted:
+        assert keys == [] and set(groups.values()) == {None}
+        return
+    [key] = keys
+    assert set(groups.values()) == {f"arn:aws:kms:{model.data['region']}:{ACCOUNT}:key/logs-key"}
+    assert key["inputs"]["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
+    assert statements["AccountAdministers"]["Principal"] == {"AWS": [ACCOUNT]}
+    logs = statements["CloudWatchLogsOfThisAccount"]
+    region = model.data["region"]
+    assert logs["Principal"] == {"Service": [f"logs.{region}.amazonaws.com"]}
+    assert logs["Condition"] == {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": [f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*"]
+        }
+    }
+
+
+def test_waf_logs_are_encrypted_like_the_others(prod):
+    [waf_logs] = [g for g in prod.of_type(LOG_GROUP) if g["name"] == "edge-waf-logs"]
+    assert waf_logs["inputs"]["kmsKeyId"].endswith(":key/logs-key")
+
+
+def test_cloudfront_logs_to_a_private_bucket_of_its_own(prod_without_domain):
+    prod = prod_without_domain
+    cdn = prod.one(DISTRIBUTION)
+    assert cdn["inputs"]["loggingConfig"] == {
+        "bucket": "edge-cdn-logs.s3.amazonaws.com",
+        "prefix": "cloudfront/",
+        "includeCookies": False,
+    }
+
+    def of_bucket(type_: str, bucket: str) -> dict:
+        [resource] = [r for r in prod.of_type(type_) if r["inputs"]["bucket"] == f"{bucket}-id"]
+        return resource
+
+    ownership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+    cdn_ownership = of_bucket(ownership, "edge-cdn-logs")
+    assert cdn_ownership["inputs"]["rule"] == {"objectOwnership": "BucketOwnerPreferred"}
+    assert of_bucket(ownership, "edge-access-logs")["inputs"]["rule"] == {
+        "objectOwnership": "BucketOwnerEnforced"
+    }
+    # ACLs are on before CloudFront is told to log (it writes the bucket's ACL then).
+    assert cdn_ownership["urn"] in cdn["dependencies"]
+    block = of_bucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "edge-cdn-logs")
+    for setting in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                    "restrictPublicBuckets"):  # fmt: skip
+        assert block["inputs"][setting] is True
+    sse = of_bucket(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "edge-cdn-logs",
+    )
+    [rule] = sse["inputs"]["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    lifecycle = of_bucket(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "edge-cdn-logs"
+    )
+    [expire] = lifecycle["inputs"]["rules"]
+    assert expire["expiration"]["days"] >= prod.guarantees.min_log_retention_days
+    policy = json.loads(
+        of_bucket("aws:s3/bucketPolicy:BucketPolicy", "edge-cdn-logs")["inputs"]["policy"]
+    )
+    [deny] = policy["Statement"]  # TLS only; CloudFront writes through the ACL, not the policy
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_with_a_domain_there_is_no_cloudfront_log_bucket(prod_with_domain):
+    buckets = [b["name"] for b in prod_with_domain.of_type("aws:s3/bucket:Bucket")]
+    assert buckets == ["edge-access-logs"]
+
+
+def test_alarm_names_start_with_the_stacks_prefix_the_inspection_reads(model):
+    import botocore.session
+
+    prefix = f"{model.data['project']}-{model.stack}-"  # the inspection's AlarmNamePrefix
+    names = [a["inputs"]["name"] for a in model.of_type(ALARM)]
+    assert names and len(set(names)) == len(names)
+    cloudwatch = botocore.session.get_session().get_service_model("cloudwatch")
+    shape = cloudwatch.operation_model("PutMetricAlarm").input_shape.members["AlarmName"]
+    for name in names:
+        assert name.startswith(prefix) and len(name) <= shape.metadata["max"], name
+    assert f"{prefix}target-5xx" in names
