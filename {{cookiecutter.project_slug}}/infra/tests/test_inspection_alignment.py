@@ -17,9 +17,6 @@ INFRA = Path(__file__).resolve().parents[1]
 NOT_INSPECTED = {
     "cognito-mfa": "the inventory has no Cognito user pools yet: the inspection does not read "
     "cognito-idp (DescribeUserPool's MfaConfiguration would tell)",
-    "log-groups-kms-encrypted": "new with the tier guarantee logs_kms_encrypted; the "
-    "inspection's check (DescribeLogGroups' kmsKeyId) is written alongside: remove this "
-    "entry once a check names the rule",
 }
 
 

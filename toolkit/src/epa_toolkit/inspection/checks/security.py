@@ -574,6 +574,7 @@ def secrets_rotation(inventory: Inventory, thresholds: Thresholds) -> Iterator[R
         remediation="Add an aws:SourceAccount (or aws:SourceArn) condition to the role's trust policy.",
         references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",),
         needs=("identity",),
+        policy_rule="service-role-names-its-source",
         ksbs=("K16", "S10"),
         prowler=("iam_role_cross_service_confused_deputy_prevention",),
     )
