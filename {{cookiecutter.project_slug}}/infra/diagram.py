@@ -51,6 +51,7 @@ class Architecture:
     alarms: int
     email_alerts: bool
     vpc_endpoints: bool
+    logs_encrypted: bool  # log groups under the environment's own KMS key
     mfa: str | None  # the user pool's MFA setting; None: no sign-in
 
 
@@ -99,6 +100,9 @@ def read_architecture(model: dict) -> Architecture:
         alarms=len(of_type("aws:cloudwatch/metricAlarm:MetricAlarm")),
         email_alerts=bool(of_type("aws:sns/topicSubscription:TopicSubscription")),
         vpc_endpoints=bool(of_type("aws:ec2/vpcEndpoint:VpcEndpoint")),
+        logs_encrypted=any(
+            g["inputs"].get("kmsKeyId") for g in of_type("aws:cloudwatch/logGroup:LogGroup")
+        ),
         mfa=pools[0]["inputs"].get("mfaConfiguration", "OFF") if pools else None,
     )
 
@@ -150,7 +154,7 @@ def mermaid(arch: Architecture) -> str:
         # Not in the stack's model: the bootstrap creates it, once, for every environment.
         '  ecr[("ECR image registry (shared, bootstrap)<br/>immutable tags, scan on push")]',
         '  secrets[("Secrets Manager<br/>database credentials, session key")]',
-        '  kms[("KMS keys<br/>database, secrets")]',
+        f'  kms[("KMS keys<br/>database, secrets{", logs" if arch.logs_encrypted else ""}")]',
         f'  cw["CloudWatch<br/>logs, dashboard, {arch.alarms} alarms"]',
         f'  sns["SNS topic{"<br/>e-mail to on-call" if arch.email_alerts else ""}"]',
         f"  app0 -.->|pull image{' via VPC endpoint' if arch.vpc_endpoints else ''}| ecr",
@@ -158,6 +162,7 @@ def mermaid(arch: Architecture) -> str:
         "  secrets -.- kms",
         "  app0 -.->|JSON logs, metrics| cw",
         "  cw -->|alarm| sns",
+        *(["  cw -.- kms"] if arch.logs_encrypted else []),
         '  repo["Git repository"] -->|push / merge| pipeline["CI/CD pipeline<br/>test, scan, build once"]',
         "  pipeline -->|push once, deploy by digest| ecr",
         "  pipeline -->|pulumi up, per environment| alb",

@@ -240,7 +240,8 @@ class Edge(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             name,
             bucket=bucket.id,
-            # Load balancer and CloudFront log delivery both support S3-managed keys (SSE-S3).
+            # Load balancer log delivery supports S3-managed keys (SSE-S3) only; CloudFront's
+            # standard logging writes to them too.
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )

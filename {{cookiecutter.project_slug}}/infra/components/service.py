@@ -76,7 +76,8 @@ class Service(pulumi.ComponentResource):
         # Execution role: used by ECS itself to pull the image, write logs and read the
         # session secret before the container starts. AWS's managed policy lets it pull
         # from the account's repositories, the shared one included. Its trust names the
-        # account only: AWS documents aws:SourceArn for the task role (below), not for this.
+        # account only: AWS documents the source keys for the task role (below), not for
+        # this one. If tasks stop with "ECS was unable to assume the role", look here first.
         execution_role = aws.iam.Role(
             f"{name}-execution",
             path=iam_path(),

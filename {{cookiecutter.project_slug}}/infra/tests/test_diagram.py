@@ -57,3 +57,10 @@ def test_sign_in_is_drawn_with_the_pools_mfa_setting():
     assert "app0 -.->|code for tokens, PKCE| cognito" in text
     dev = diagram.read_architecture(model_of("dev"))
     assert dev.mfa == "OPTIONAL"
+
+
+def test_the_logs_key_is_drawn_where_the_logs_use_it():
+    prod = diagram.mermaid(diagram.read_architecture(model_of("prod")))
+    assert "KMS keys<br/>database, secrets, logs" in prod and "cw -.- kms" in prod
+    dev = diagram.mermaid(diagram.read_architecture(model_of("dev")))
+    assert 'KMS keys<br/>database, secrets")' in dev and "cw -.- kms" not in dev
