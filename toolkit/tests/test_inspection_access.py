@@ -33,6 +33,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament 1.6 imports the deprecated pkg_resources
     from parliament import analyze_policy_string
 
+# The collector's calls are recorded once (a module fixture): on one worker, not on each.
+pytestmark = pytest.mark.xdist_group("inspection-access")
 FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
             "AWS_DEFAULT_REGION": REGION, "MOTO_ECS_SERVICE_RUNNING": "2"}  # fmt: skip
 
@@ -206,6 +208,19 @@ def test_every_action_in_the_policy_is_needed(calls):
 def test_getting_the_callers_identity_needs_no_permission(calls):
     assert ("sts", "GetCallerIdentity") in calls["reference prod"]
     assert not {"sts:GetCallerIdentity"} & set(access.ACTIONS)
+    sts = botocore.session.get_session().get_service_model("sts")
+    assert "No permissions are required" in sts.operation_model("GetCallerIdentity").documentation
+
+
+def test_the_services_named_in_the_policys_comment_have_no_resource_level_permissions():
+    """access.policy() says why its Resource is "*": these services' reads name no ARN."""
+    for action in access.ACTIONS:
+        service, name = action.split(":")
+        if service in ("ec2", "application-autoscaling", "tag") or (
+            service == "elasticloadbalancing" and name.startswith("Describe")
+        ):
+            formats = {row["resource_arn_format"] for row in get_action_data(service, name)[service]}
+            assert formats == {"*"}, action
 
 
 @pytest.mark.parametrize(
