@@ -17,9 +17,9 @@ import pulumi
 import pulumi_aws as aws
 from epa_toolkit.inspection import access
 
-ACCOUNT_KEY = "assessorAccountId"
-EXTERNAL_ID_KEY = "assessorExternalId"
-HOURS_KEY = "assessorSessionHours"
+ACCOUNT_SETTING = "assessorAccountId"
+EXTERNAL_ID_SETTING = "assessorExternalId"
+HOURS_SETTING = "assessorSessionHours"
 # AWS's own limits: an account id is 12 digits; an external id 2 to 1,224 characters of
 # letters, digits and + = , . @ : / - _; a role's sessions last 1 to 12 hours.
 ACCOUNT_ID = re.compile(r"\d{12}")
@@ -37,29 +37,31 @@ class Assessor:
 def assessor(config: pulumi.Config) -> Assessor | None:
     """The assessor's settings from the bootstrap's config, checked; None when the config
     names no assessor yet (their account is often known only later)."""
-    account_id = config.get(ACCOUNT_KEY)
+    account_id = config.get(ACCOUNT_SETTING)
     # Read as text to check it here; the role's trust policy, which holds it, is kept
     # secret in the state (see assessor_role).
-    external_id = config.get(EXTERNAL_ID_KEY)
+    external_id = config.get(EXTERNAL_ID_SETTING)
     if account_id is None and external_id is None:
         return None
     if account_id is None or external_id is None:
         given, missing = (
-            (ACCOUNT_KEY, EXTERNAL_ID_KEY)
+            (ACCOUNT_SETTING, EXTERNAL_ID_SETTING)
             if external_id is None
-            else (EXTERNAL_ID_KEY, ACCOUNT_KEY)
+            else (EXTERNAL_ID_SETTING, ACCOUNT_SETTING)
         )
         raise ValueError(f"{given} is set but {missing} is not: the assessor's role needs both")
     if not ACCOUNT_ID.fullmatch(account_id):
-        raise ValueError(f"{ACCOUNT_KEY}: {account_id!r} is not an AWS account id (12 digits)")
+        raise ValueError(f"{ACCOUNT_SETTING}: {account_id!r} is not an AWS account id (12 digits)")
     if not EXTERNAL_ID.fullmatch(external_id):
         raise ValueError(
-            f"{EXTERNAL_ID_KEY}: not a valid external id (AWS allows 2 to 1224 characters: "
+            f"{EXTERNAL_ID_SETTING}: not a valid external id (AWS allows 2 to 1224 characters: "
             "letters, digits and + = , . @ : / - _)"
         )
-    hours = config.get_int(HOURS_KEY, 1)  # not a whole number: Pulumi says so, naming the key
+    hours = config.get_int(HOURS_SETTING, 1)  # not a whole number: Pulumi says so, naming the key
     if hours not in SESSION_HOURS:
-        raise ValueError(f"{HOURS_KEY}: {hours} hours; AWS allows a role's sessions 1 to 12 hours")
+        raise ValueError(
+            f"{HOURS_SETTING}: {hours} hours; AWS allows a role's sessions 1 to 12 hours"
+        )
     return Assessor(account_id, external_id, hours)
 
 
