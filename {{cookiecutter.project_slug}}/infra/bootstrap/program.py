@@ -1,5 +1,6 @@
 """The bootstrap stack: state store and secrets key (s3 backend), the image registry shared
-by every environment, OIDC provider, CI roles."""
+by every environment, OIDC provider, CI roles, and the assessor's read-only role when the
+config names the assessor."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+from assessor_access import assessor, assessor_role
 
 # Pulumi puts only this folder on the path: add infra/, whose components/ hold conventions
 # the bootstrap shares with the environments (the state bucket's policy, for one).
@@ -40,6 +42,7 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     ci = config.require("ciProvider")
     source = config.require("repository")  # the git repository whose pipelines may act
     strategy = config.require("branchingStrategy")
+    assessor_settings = assessor(config)  # checked before anything is declared
     account_id = aws.get_caller_identity().account_id
     outputs: dict[str, pulumi.Input] = {}
 
@@ -125,6 +128,9 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
         "preview-read-only", role=preview.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess"
     )
     outputs["preview_role"] = preview.arn
+
+    if assessor_settings is not None:
+        outputs["assessor_role"] = assessor_role(project, assessor_settings).arn
     return outputs
 
 

@@ -24,7 +24,8 @@ from policy_sentry.querying.actions import get_action_data
 
 from synth import stack_names
 from tests.conftest import model_of
-from tests.test_bootstrap import BOOTSTRAP, PROJECT, STACK_CONFIG, FakeAws
+from tests.test_assessor_access import ASSESSED
+from tests.test_bootstrap import BOOTSTRAP, PROJECT, STACK_CONFIG, FakeAws, revealed
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament 1.6 imports the deprecated pkg_resources
@@ -362,7 +363,8 @@ class RealisticArns(FakeAws):
 
 @pytest.fixture(scope="module")
 def bootstrap() -> list[dict]:
-    return bootstrap_resources(stateBackend="s3")
+    """Everything the bootstrap can create: the state store and the assessor's role too."""
+    return bootstrap_resources(stateBackend="s3", **ASSESSED)
 
 
 def deploy_policies(resources: list[dict]) -> dict[str, dict]:
@@ -386,7 +388,7 @@ def documents(resources: list[dict], where: str) -> dict[str, str]:
     found = {}
     for r in resources:
         for key in POLICY_INPUTS:
-            value = r["inputs"].get(key)
+            value = revealed(r["inputs"].get(key))
             if isinstance(value, str) and '"Statement"' in value:  # not ECR's lifecycle
                 found[f"{where}/{r['type'].split(':')[-1]}/{r['name']}/{key}"] = value
     return found
@@ -438,6 +440,8 @@ def test_parliament_finds_nothing_unexplained(bootstrap, stack_resources):
     docs = documents(bootstrap, "bootstrap") | documents(stack_resources, "stack")
     assert any("Policy/deploy-prod-1" in name for name in docs)
     assert any("service-execution-secret" in name for name in docs)
+    assert "bootstrap/RolePolicy/assessor/policy" in docs
+    assert "bootstrap/Role/assessor/assumeRolePolicy" in docs
     entries = allowlist()
     found = [f for name, doc in sorted(docs.items()) for f in findings(name, doc)]
     assert [f for f in found if not allowed(f, entries)] == []

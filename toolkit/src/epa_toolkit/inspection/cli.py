@@ -9,6 +9,9 @@ and end time, and where the tier's thresholds came from (--facts, the project's
 project.yaml, or outside any project the template's). The JSON report is written first;
 the Markdown, HTML, JUnit and console reports carry the SHA-256 of its exact bytes.
 
+`--print-policy` prints the IAM policy an inspection needs (access.py) and exits: no
+credentials or project needed.
+
 Exit codes: 0 no FAIL at or above --fail-on; 1 such a FAIL; 2 could not run (credentials,
 configuration, nothing matched); 3 only with --strict, when checks were NOT_EVALUATED or
 ERROR. --exit-zero always exits 0 (reports only).
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +36,7 @@ from botocore.exceptions import (
 )
 
 from epa_toolkit import cli as toolkit
-from epa_toolkit.inspection import report
+from epa_toolkit.inspection import access, report
 from epa_toolkit.inspection.collect import UNKNOWN, NothingMatched, collect, read_only_session
 from epa_toolkit.inspection.engine import apply_waivers, evaluate, load_waivers
 from epa_toolkit.inspection.model import (
@@ -48,10 +52,20 @@ FORMATS = {"console", "json", "markdown", "junit", "html"}
 SUFFIX = {"json": "json", "markdown": "md", "junit": "xml", "html": "html"}
 
 
+class PrintPolicy(argparse.Action):
+    """--print-policy: like --version, it answers before the required arguments are checked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(json.dumps(access.policy(), indent=2))
+        parser.exit(0)
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="inspect", description="Read-only inspection of a deployed environment."
     )
+    parser.add_argument("--print-policy", action=PrintPolicy, nargs=0,
+                        help="print the IAM policy an inspection needs (JSON) and exit")  # fmt: skip
     parser.add_argument("--project", required=True, help="value of the project tag")
     parser.add_argument(
         "--environment", required=True, help="value of the environment tag (dev, staging, prod)"
