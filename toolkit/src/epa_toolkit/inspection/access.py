@@ -37,6 +37,7 @@ ACTIONS = (
     "ecs:DescribeServices",
     # Databases.
     "rds:DescribeDBInstances",
+    "rds:DescribeDBParameters",  # rds.force_ssl
     # Alarms.
     "cloudwatch:DescribeAlarms",
     # What the tasks run: task definitions, image repositories, log groups.
@@ -58,13 +59,17 @@ ACTIONS = (
     # Keys and secrets: their settings only, never a secret's value.
     "kms:GetKeyRotationStatus",
     "secretsmanager:DescribeSecret",
-    # The tasks' roles and what their policies allow.
+    # The roles the environment uses: who may assume them, what their policies allow.
+    "iam:GetRole",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
     "iam:ListAttachedRolePolicies",
     "iam:ListRolePolicies",
     "iam:GetRolePolicy",
     # CloudFront (global): distributions, matched by their own tags.
     "cloudfront:ListDistributions",
     "cloudfront:ListTagsForResource",
+    "cloudfront:GetDistributionConfig",  # logging is only in the full configuration
 )
 
 # Calls made without any permission, so left out of the policy: AWS answers
