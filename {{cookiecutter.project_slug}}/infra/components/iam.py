@@ -41,6 +41,17 @@ def trusted_by(service: str, source_arn: str | None = None) -> pulumi.Output[str
     ).json
 
 
+def account_administers_key(account: pulumi.Input[str]) -> dict:
+    """A key policy's first statement, as in AWS's default key policy: the account's IAM
+    policies decide who manages and uses the key ("*" in a key policy means this key)."""
+    return {
+        "sid": "AccountAdministers",
+        "actions": ["kms:*"],
+        "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": [account]}],
+    }
+
+
 def deny_insecure_transport(bucket_arn: str) -> dict:
     """The statement every bucket policy starts with: S3 refuses any request over plain
     HTTP, to the bucket and to its objects, whoever makes it."""

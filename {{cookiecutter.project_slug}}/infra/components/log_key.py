@@ -10,6 +10,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import account_administers_key
+
 
 class LogKey(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
@@ -32,13 +34,7 @@ def _log_key_policy() -> pulumi.Output[str]:
     region = aws.get_region_output().region
     return aws.iam.get_policy_document_output(
         statements=[
-            {
-                # The usual default: the account's IAM policies decide who manages the key.
-                "sid": "AccountAdministers",
-                "actions": ["kms:*"],
-                "resources": ["*"],
-                "principals": [{"type": "AWS", "identifiers": [account]}],
-            },
+            account_administers_key(account),
             {
                 # AWS's example also lists kms:Describe*; DescribeKey carries no encryption
                 # context, so the condition below never lets it through: left out.

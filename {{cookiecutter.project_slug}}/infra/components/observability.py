@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import account_administers_key
+
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
@@ -244,13 +246,7 @@ def _alerts_key_policy() -> pulumi.Output[str]:
     account = aws.get_caller_identity_output().account_id
     return aws.iam.get_policy_document_output(
         statements=[
-            {
-                # The usual default: the account's IAM policies decide who manages the key.
-                "sid": "AccountAdministers",
-                "actions": ["kms:*"],
-                "resources": ["*"],
-                "principals": [{"type": "AWS", "identifiers": [account]}],
-            },
+            account_administers_key(account),
             {
                 "sid": "CloudWatchAlarmsPublish",
                 "actions": ["kms:Decrypt", "kms:GenerateDataKey*"],
