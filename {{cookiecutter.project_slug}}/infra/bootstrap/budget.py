@@ -63,7 +63,9 @@ def estimated_total(estimate: Path) -> float:
             f"`pulumi config set {AMOUNT_SETTING} <US dollars>`."
         ) from None
     except json.JSONDecodeError as error:
-        raise BudgetError(f"{unset}, but {estimate} is not JSON ({error}): run `make cost`.") from None
+        raise BudgetError(
+            f"{unset}, but {estimate} is not JSON ({error}): run `make cost`."
+        ) from None
     if not isinstance(data, dict) or data.get("currency") != "USD":
         raise BudgetError(f'{unset}, but {estimate} has no "currency": "USD": run `make cost`.')
     total = data.get("total")

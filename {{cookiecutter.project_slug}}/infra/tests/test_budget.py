@@ -7,8 +7,13 @@ import math
 
 import pytest
 
-from tests.test_bootstrap import BOOTSTRAP, PROJECT, PROJECT_NAME, STACK_CONFIG
-from tests.test_bootstrap import bootstrap  # noqa: F401 (the fixture)
+from tests.test_bootstrap import (
+    BOOTSTRAP,
+    PROJECT,
+    PROJECT_NAME,
+    STACK_CONFIG,
+    bootstrap,  # noqa: F401 (the fixture)
+)
 
 BUDGET = "aws:budgets/budget:Budget"
 ESTIMATE = BOOTSTRAP.parent / "cost-estimate.json"
