@@ -203,6 +203,7 @@ WEB_ACL = "CreateWebACL"
 DISTRIBUTION = "DistributionConfig"
 SCALING_POLICY = "PutScalingPolicy"
 USER_POOL = "CreateUserPool"
+BUDGET = "CreateBudget"
 USER_POOL_CLIENT_TYPE = "aws:cognito/userPoolClient:UserPoolClient"
 
 # (Pulumi resource type) -> {property path: API parameter}. Property paths use Pulumi's
@@ -344,6 +345,27 @@ MAPPING: dict[str, dict[str, Api]] = {
         "imageTagMutability": api("ecr", "CreateRepository", "imageTagMutability"),
         "encryptionConfigurations[].encryptionType": api(
             "ecr", "CreateRepository", "encryptionConfiguration.encryptionType"
+        ),
+    },
+    "aws:budgets/budget:Budget": {
+        "name": api("budgets", BUDGET, "Budget.BudgetName"),
+        "budgetType": api("budgets", BUDGET, "Budget.BudgetType"),
+        "timeUnit": api("budgets", BUDGET, "Budget.TimeUnit"),
+        "limitAmount": api("budgets", BUDGET, "Budget.BudgetLimit.Amount"),
+        "limitUnit": api("budgets", BUDGET, "Budget.BudgetLimit.Unit"),
+        **{
+            f"notifications[].{prop}": api(
+                "budgets", BUDGET, f"NotificationsWithSubscribers[].Notification.{parameter}"
+            )
+            for prop, parameter in (
+                ("comparisonOperator", "ComparisonOperator"),
+                ("threshold", "Threshold"),
+                ("thresholdType", "ThresholdType"),
+                ("notificationType", "NotificationType"),
+            )
+        },
+        "notifications[].subscriberEmailAddresses[]": api(
+            "budgets", BUDGET, "NotificationsWithSubscribers[].Subscribers[].Address"
         ),
     },
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": {
@@ -602,6 +624,7 @@ TAGS: dict[str, tuple[Api, Api]] = {
         "application-autoscaling", "TagResource", "Tags.{key}", "Tags.{value}"
     ),
     "cognito": tag_apis("cognito-idp", "TagResource", "Tags.{key}", "Tags.{value}"),
+    "budgets": tag_apis("budgets", "CreateBudget", "ResourceTags[].Key", "ResourceTags[].Value"),
 }
 CONTAINER_DEFINITIONS = Api("ecs", "RegisterTaskDefinition", "containerDefinitions")
 CONTAINER_NAME = Api("ecs", "RegisterTaskDefinition", "containerDefinitions[].name")
@@ -677,6 +700,10 @@ JAVA_CLASSES = {
 def compiled(pattern: str) -> re.Pattern:
     """A botocore (Java) pattern as a Python regular expression."""
     pattern = pattern.replace("\\uD800\\uDC00-\\uDBFF\\uDFFF", "\\U00010000-\\U0010FFFF")
+    # Java lets (?i) start case-insensitive matching mid-pattern (Budgets' BudgetName);
+    # Python only at the start, where it applies to all of it: lenient, never stricter.
+    if "(?i)" in pattern:
+        pattern = "(?i)" + pattern.replace("(?i)", "")
     out, in_class, i = [], False, 0
     while i < len(pattern):
         char = pattern[i]

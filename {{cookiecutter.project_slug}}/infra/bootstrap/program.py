@@ -1,6 +1,6 @@
 """The bootstrap stack: state store and secrets key (s3 backend), the image registry shared
-by every environment, OIDC provider, CI roles, and the assessor's read-only role when the
-config names the assessor."""
+by every environment, OIDC provider, CI roles, the monthly budget, and the assessor's
+read-only role when the config names the assessor."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from assessor_access import assessor, assessor_role
 # Pulumi puts only this folder on the path: add infra/, whose components/ hold conventions
 # the bootstrap shares with the environments (the state bucket's policy, for one).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from budget import monthly_budget
+from budget import settings as budget_settings
 from ci_access import (
     ENVIRONMENTS,
     MANAGED_POLICIES_PER_ROLE,
@@ -42,7 +44,12 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     ci = config.require("ciProvider")
     source = config.require("repository")  # the git repository whose pipelines may act
     strategy = config.require("branchingStrategy")
-    assessor_settings = assessor(config)  # checked before anything is declared
+    # Checked before anything is declared.
+    assessor_settings = assessor(config)
+    budget_amount, alert_email = budget_settings(config)
+    # Only to tear the project down (README: "When the EPA is over"): `pulumi destroy`
+    # then deletes the registry's images and every version of the state bucket's objects.
+    empty_on_destroy = config.get_bool("emptyOnDestroy") or False
     account_id = aws.get_caller_identity().account_id
     outputs: dict[str, pulumi.Input] = {}
 
@@ -50,7 +57,7 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
     state_access: pulumi.Output[str] | None = None
     if config.require("stateBackend") == "s3":
         key, alias = secrets_key(project)
-        bucket = state_store(project, key)
+        bucket = state_store(project, key, empty_on_destroy)
         region = aws.get_region().region
         outputs["state_bucket"] = bucket.bucket
         outputs["pulumi_login"] = pulumi.Output.concat("s3://", bucket.bucket)
@@ -61,8 +68,9 @@ def build(config: pulumi.Config) -> dict[str, pulumi.Input]:
             lambda arns: json.dumps(pulumi_state_policy(*arns))
         )
 
-    repository = image_repository(project)
+    repository = image_repository(project, empty_on_destroy)
     outputs["image_repository"] = repository.repository_url
+    outputs["budget"] = monthly_budget(project, budget_amount, alert_email).name
 
     # AWS no longer checks thumbprints for GitHub's and GitLab's issuers, and pulumi_aws 7
     # no longer requires them: the URL and the audience are enough.
@@ -153,7 +161,7 @@ def ci_role(
     return role
 
 
-def image_repository(project: str) -> aws.ecr.Repository:
+def image_repository(project: str, empty_on_destroy: bool) -> aws.ecr.Repository:
     """The one registry of the project's images. Every environment runs images from it, so
     an image is built once and promoted by its digest: what staging tested is, byte for
     byte, what prod runs. It exists before any pipeline runs, so the first build has
@@ -166,8 +174,9 @@ def image_repository(project: str) -> aws.ecr.Repository:
         # AWS's managed key for ECR: encrypted at rest, and nobody needs a KMS permission
         # to push or pull (a key of our own would need grants for every role).
         encryption_configurations=[{"encryption_type": "KMS"}],
-        # Deleting the registry must fail while it holds images the environments run.
-        force_delete=False,
+        # Deleting the registry fails while it holds images (the environments may run
+        # them), unless the config says the whole project is being torn down.
+        force_delete=empty_on_destroy,
         # The project's, but no one environment's: cost reports show it apart, and an
         # environment's inspection finds it by following the task definitions' images.
         tags={"project": project, "environment": "shared"},
@@ -261,9 +270,13 @@ def pulumi_state_policy(key_arn: str, bucket_arn: str) -> dict:
     }
 
 
-def state_store(project: str, key: aws.kms.Key) -> aws.s3.Bucket:
-    """Pulumi's state: versioned (every update can be recovered), encrypted, private."""
-    bucket = aws.s3.Bucket("pulumi-state", bucket_prefix=f"{project}-pulumi-state-")
+def state_store(project: str, key: aws.kms.Key, empty_on_destroy: bool) -> aws.s3.Bucket:
+    """Pulumi's state: versioned (every update can be recovered), encrypted, private.
+    Deleting it fails while it holds any object or version, unless the config says the
+    whole project is being torn down."""
+    bucket = aws.s3.Bucket(
+        "pulumi-state", bucket_prefix=f"{project}-pulumi-state-", force_destroy=empty_on_destroy
+    )
     aws.s3.BucketVersioning(
         "pulumi-state", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
     )

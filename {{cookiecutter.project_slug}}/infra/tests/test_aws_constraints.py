@@ -140,6 +140,14 @@ def test_the_apostrophe_that_once_failed_a_first_deploy_is_caught():
         ("aws:s3/bucket:Bucket", {"bucket": "Logs"}, "does not match"),
         ("aws:ec2/vpc:Vpc", {"tags": {"aws:owner": "me"}}, "does not match ^(?!aws:)"),
         ("aws:iam/role:Role", {"tags": {"team": "ops & dev"}}, "does not match"),
+        ("aws:budgets/budget:Budget", {"name": "desk:monthly"}, "does not match"),
+        ("aws:budgets/budget:Budget", {"limitAmount": "600 USD"}, "does not match"),
+        ("aws:budgets/budget:Budget", {"timeUnit": "WEEKLY"}, "is not one of"),
+        (
+            "aws:budgets/budget:Budget",
+            {"notifications": [{"notificationType": "ESTIMATED", "threshold": 80}]},
+            "is not one of",
+        ),
     ],
 )
 def test_bad_values_are_caught(type_, props, expected):
