@@ -74,7 +74,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
     "dev": {
         "vpc_cidr": "10.10.0.0/16",
         "az_count": 2,  # the load balancer and the database subnet group need 2 zones
-        "nat_gateways": "single",  # one NAT gateway (about $35/month each): cost over resilience
+        "nat_gateways": "single",  # one NAT gateway, not one per zone: cost over resilience
         "vpc_endpoints": False,  # little traffic: endpoints would cost more than NAT data
         "min_tasks": 1,  # one task is enough to test on; a restart means a short outage
         "max_tasks": 2,

@@ -28,7 +28,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     ),
     "nat_gateways": (
         "NAT gateways",
-        "One per zone keeps egress alive if a zone fails; each costs about $35 a month.",
+        "One per zone keeps egress alive if a zone fails; each is paid by the hour (`make cost`).",
     ),
     "vpc_endpoints": (
         "VPC endpoints (ECR, S3, logs, secrets)",
@@ -78,7 +78,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     ),
     "logs_kms_encrypted": (
         "Logs encrypted with the environment's own KMS key",
-        "Logs hold request data: a key of its own (about $1 a month) can be audited and disabled.",
+        "Logs hold request data: a key of its own (a monthly fee) can be audited and disabled.",
     ),
     "waf": (
         "Web application firewall",

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ready": ("epa_toolkit.ready", "list what is unfinished before submission"),
     "evidence": ("epa_toolkit.evidence", "build the submission pack"),
     "contribution": ("epa_toolkit.contribution", "the contribution statement"),
+    "cost": ("epa_toolkit.cost.cli", "monthly cost per environment [--write, --check]"),
     "facts": ("project_facts", "the project's facts: environments, pipelines [--check]"),
 }
 

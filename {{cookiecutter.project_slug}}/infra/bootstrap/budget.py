@@ -36,9 +36,9 @@ class BudgetError(ValueError):
     """The budget's amount or address cannot be worked out; the message says why."""
 
 
-def monthly_amount(configured: str | None, estimate: Path = ESTIMATE) -> float:
-    """The budget in USD: `budgetMonthlyUsd` if set, else the estimate's total plus MARGIN,
-    rounded up to a whole dollar."""
+def monthly_amount(configured: str | None, estimate: Path | None = None) -> float:
+    """The budget in USD: `budgetMonthlyUsd` if set, else the estimate's total (ESTIMATE)
+    plus MARGIN, rounded up to a whole dollar."""
     if configured is not None:
         try:
             amount = float(configured)
@@ -50,7 +50,7 @@ def monthly_amount(configured: str | None, estimate: Path = ESTIMATE) -> float:
                 "US dollars a month, e.g. 600."
             )
         return amount
-    return math.ceil(estimated_total(estimate) * (1 + MARGIN))
+    return math.ceil(estimated_total(estimate or ESTIMATE) * (1 + MARGIN))
 
 
 def estimated_total(estimate: Path) -> float:

@@ -20,6 +20,7 @@ BOOTSTRAP = Path(__file__).resolve().parents[1] / "bootstrap"
 PROJECT = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())["name"]
 STACK_CONFIG = yaml.safe_load((BOOTSTRAP / "Pulumi.shared.yaml").read_text())["config"]
 ACCOUNT = "123456789012"  # AWS's documentation account
+ESTIMATE = Path(__file__).with_name("cost-estimate.json")  # as `make cost` writes it
 PROJECT_NAME = STACK_CONFIG[f"{PROJECT}:project"]  # the AWS names' prefix
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -62,7 +63,11 @@ def bootstrap(monkeypatch):
     """Run the bootstrap program under mocks with its stack config plus overrides; return
     the declared resources and the stack outputs."""
     monkeypatch.syspath_prepend(str(BOOTSTRAP))
+    import budget
     import program
+
+    # `make cost` writes the real estimate; the tests use a fixed one.
+    monkeypatch.setattr(budget, "ESTIMATE", ESTIMATE)
 
     def run_once(config: dict[str, str]) -> tuple[list[dict], dict]:
         fake, outputs = FakeAws(), {}

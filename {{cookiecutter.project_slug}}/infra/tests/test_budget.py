@@ -9,6 +9,7 @@ import pytest
 
 from tests.test_bootstrap import (
     BOOTSTRAP,
+    ESTIMATE,
     PROJECT,
     PROJECT_NAME,
     STACK_CONFIG,
@@ -16,7 +17,6 @@ from tests.test_bootstrap import (
 )
 
 BUDGET = "aws:budgets/budget:Budget"
-ESTIMATE = BOOTSTRAP.parent / "cost-estimate.json"
 
 
 @pytest.fixture

@@ -1,0 +1,96 @@
+"""`epa cost`: the monthly cost of each environment, from its synthesized model.
+
+    epa cost                      # a table per environment and the total
+    epa cost --write              # also write docs/cost.md and infra/cost-estimate.json (make cost)
+    epa cost --check              # exit 1 if either is out of date
+    epa cost --refresh-prices     # rebuild prices.yaml from the AWS Price List API
+
+Each stack is synthesized offline (infra/synth.py, the same model the tests and the docs
+read) and priced in its own region (aws:region in infra/Pulumi.<env>.yaml) with prices.yaml:
+on-demand list prices, 730 hours a month, usage-based items from stated assumptions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from epa_toolkit.cost import estimate, prices
+from project_facts import load as load_facts
+from project_facts import project_root
+from project_facts.generated import sync
+
+SUMMARY = Path("infra") / "cost-estimate.json"  # read by the bootstrap's budget
+PAGE = Path("docs") / "cost.md"
+
+
+def page(estimates: list[estimate.Estimate], table: prices.PriceTable) -> str:
+    """docs/cost.md: the cost matrix, each cell with what drives it, and how far to trust it."""
+    return "\n".join([
+        "# What each environment costs a month",
+        "",
+        "<!-- Written by `make cost` from each stack's synthesized model and the EPA toolkit's price "
+        "table: do not edit by hand. -->",
+        "",
+        f"AWS on-demand list prices in US dollars, as of {table.date} (the toolkit's price table), for "
+        f"{table.hours} hours a month, in each stack's region; no free tier, savings plan or tax. "
+        "Usage-based items (requests, log volume, data processed) come from the table's stated "
+        "assumptions, not from real traffic; data transfer out of AWS other than CloudFront's is left "
+        "out. The cost choices of each tier are in infra/environment_profile.py.",
+        "",
+        estimate.render_markdown(estimates),
+    ])
+
+
+def synthesized(root: Path) -> list[dict[str, Any]]:
+    """Every stack's model, in promotion order (project.yaml), synthesized in this process."""
+    infra = str(root / "infra")
+    if infra not in sys.path:
+        sys.path.insert(0, infra)
+    synth = importlib.import_module("synth")
+    # What the import loaded (Pulumi, the AWS provider's types) stays: keep it out of the
+    # garbage collector's full scans, which each synthesis would otherwise repeat.
+    gc.freeze()
+    return [synth.synthesize(stack) for stack in load_facts(root / "project.yaml").names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="epa cost", description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {SUMMARY}")
+    parser.add_argument("--check", action="store_true", help=f"exit 1 if {SUMMARY} is out of date")
+    parser.add_argument("--refresh-prices", action="store_true",
+                        help="rebuild prices.yaml from the AWS Price List API (network, credentials)")  # fmt: skip
+    parser.add_argument("--region", action="append",
+                        help="with --refresh-prices: a region to price (repeat; default: the table's)")  # fmt: skip
+    parser.add_argument("--output", type=Path, default=prices.TABLE,
+                        help="with --refresh-prices: where to write the table (default: the toolkit's)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.refresh_prices:
+        from epa_toolkit.cost import refresh  # boto3 is needed only here
+
+        return refresh.main(args.region, args.output)
+    root = project_root()
+    try:
+        table = prices.load()
+        estimates = [estimate.estimate(model, table) for model in synthesized(root)]
+    except (estimate.CostError, prices.PriceError) as error:
+        print(f"epa cost: {error}", file=sys.stderr)
+        return 1
+    written = {SUMMARY: estimate.summary_json(estimates, table), PAGE: page(estimates, table)}
+    if args.check:
+        return max(sync(root / path, text, check=True, stale=f"{path} is out of date: run `make cost`.")
+                   for path, text in written.items())  # fmt: skip
+    sys.stdout.write(estimate.render_text(estimates, table))
+    if args.write:
+        for path, text in written.items():
+            sync(root / path, text, check=False, stale="")
+            print(f"Wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
