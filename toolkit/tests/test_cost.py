@@ -200,3 +200,32 @@ def test_refresh_refuses_an_ambiguous_answer():
                                                         product("EUW2-NatGateway-Hours", "0.06")]})  # fmt: skip
         with pytest.raises(refresh.RefreshError, match="expected one price"):
             refresh.lookup(client, {"service": "AmazonEC2", "usagetype": "NatGateway-Hours"}, "eu-west-2")
+
+
+def small_project(root, project_yaml) -> None:
+    (root / "infra" / "components").mkdir(parents=True)
+    (root / "infra" / "tests").mkdir()
+    (root / "infra" / "components" / "network.py").write_text("NAT_GATEWAYS = 1\n")
+    (root / "infra" / "Pulumi.prod.yaml").write_text("config: {}\n")
+    (root / "infra" / "tests" / "test_network.py").write_text("")
+    (root / "project.yaml").write_text(project_yaml.read_text())
+
+
+def test_models_are_reused_until_what_they_are_made_from_changes(tmp_path):
+    from epa_toolkit.cost import cli
+    from project_facts import FILE, project_root
+
+    small_project(tmp_path, project_root() / FILE)
+    key = cli.fingerprint(tmp_path)
+    (tmp_path / "infra" / "tests" / "test_network.py").write_text("def test_more(): ...\n")
+    assert cli.fingerprint(tmp_path) == key, "the tests do not make the models"
+    stacks = ("dev", "staging", "prod")
+    for stack in stacks:  # what an earlier run left (this project has no synth.py to run)
+        path = tmp_path / cli.CACHE / f"{stack}-{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(model(stack=stack)))
+    assert [m["stack"] for m in cli.synthesized(tmp_path)] == list(stacks)
+    (tmp_path / "infra" / "components" / "network.py").write_text("NAT_GATEWAYS = 3\n")
+    assert cli.fingerprint(tmp_path) != key
+    with pytest.raises(ModuleNotFoundError, match="synth"):  # changed code: synthesized again
+        cli.synthesized(tmp_path)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import importlib
+import json
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +33,56 @@ PAGE = Path("docs") / "cost.md"
 
 def page(estimates: list[estimate.Estimate], table: prices.PriceTable) -> str:
     """docs/cost.md: the cost matrix, each cell with what drives it, and how far to trust it."""
-    return "\n".join([
-        "# What each environment costs a month",
-        "",
-        "<!-- Written by `make cost` from each stack's synthesized model and the EPA toolkit's price "
-        "table: do not edit by hand. -->",
-        "",
-        f"AWS on-demand list prices in US dollars, as of {table.date} (the toolkit's price table), for "
-        f"{table.hours} hours a month, in each stack's region; no free tier, savings plan or tax. "
-        "Usage-based items (requests, log volume, data processed) come from the table's stated "
-        "assumptions, not from real traffic; data transfer out of AWS other than CloudFront's is left "
-        "out. The cost choices of each tier are in infra/environment_profile.py.",
-        "",
-        estimate.render_markdown(estimates),
-    ])
+    return "\n".join(
+        [
+            "# What each environment costs a month",
+            "",
+            "<!-- Written by `make cost` from each stack's synthesized model and the EPA toolkit's price "
+            "table: do not edit by hand. -->",
+            "",
+            f"AWS on-demand list prices in US dollars, as of {table.date} (the toolkit's price table), for "
+            f"{table.hours} hours a month, in each stack's region; no free tier, savings plan or tax. "
+            "Usage-based items (requests, log volume, data processed) come from the table's stated "
+            "assumptions, not from real traffic; data transfer out of AWS other than CloudFront's is left "
+            "out. The cost choices of each tier are in infra/environment_profile.py.",
+            "",
+            estimate.render_markdown(estimates),
+        ]
+    )
+
+
+# Synthesized models, kept between runs: synthesizing every stack takes seconds, reading
+# them back milliseconds. A model is reused only while everything it is made from is unchanged.
+CACHE = Path("build") / "synth" / "cost"
+MADE_FROM = ("pulumi", "pulumi-aws", "epa-toolkit")  # with every file of infra/ but its tests
+
+
+def fingerprint(root: Path) -> str:
+    """What the models are made from: the infra code and stack configs, project.yaml, and
+    the versions of Pulumi, its AWS provider and the toolkit."""
+    digest = hashlib.sha256()
+    infra = root / "infra"
+    files = [f for f in sorted(infra.rglob("*")) if f.is_file() and f.suffix in (".py", ".yaml")
+             and "tests" not in f.relative_to(infra).parts and "__pycache__" not in f.parts]  # fmt: skip
+    for path in [*files, root / "project.yaml"]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in MADE_FROM:
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "none"  # then synthesizing will say what is missing
+        digest.update(f"{package}={version}".encode())
+    return digest.hexdigest()[:16]
 
 
 def synthesized(root: Path) -> list[dict[str, Any]]:
-    """Every stack's model, in promotion order (project.yaml), synthesized in this process."""
+    """Every stack's model, in promotion order (project.yaml): from the cache when nothing
+    they are made from changed, else synthesized in this process (infra/synth.py)."""
+    stacks = load_facts(root / "project.yaml").names
+    key = fingerprint(root)
+    cached = {stack: root / CACHE / f"{stack}-{key}.json" for stack in stacks}
+    if all(path.is_file() for path in cached.values()):
+        return [json.loads(path.read_text()) for path in cached.values()]
     infra = str(root / "infra")
     if infra not in sys.path:
         sys.path.insert(0, infra)
@@ -55,7 +90,14 @@ def synthesized(root: Path) -> list[dict[str, Any]]:
     # What the import loaded (Pulumi, the AWS provider's types) stays: keep it out of the
     # garbage collector's full scans, which each synthesis would otherwise repeat.
     gc.freeze()
-    return [synth.synthesize(stack) for stack in load_facts(root / "project.yaml").names]
+    for old in (root / CACHE).glob("*.json"):
+        old.unlink()
+    models = []
+    for stack, path in cached.items():
+        models.append(synth.synthesize(stack))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(models[-1]))
+    return models
 
 
 def main(argv: list[str] | None = None) -> int:
