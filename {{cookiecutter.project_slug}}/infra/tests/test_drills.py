@@ -45,7 +45,9 @@ def test_az_outage_cuts_off_every_subnet_of_one_zone(drilled):
     [target] = templates(drilled)["az-outage"]["targets"]
     [zone] = target["filters"][0]["values"]
     in_zone = [
-        s for s in drilled.of_type("aws:ec2/subnet:Subnet") if s["inputs"]["availabilityZone"] == zone
+        s
+        for s in drilled.of_type("aws:ec2/subnet:Subnet")
+        if s["inputs"]["availabilityZone"] == zone
     ]
     assert {s["inputs"]["tags"]["network-tier"] for s in in_zone} == {
         "public",
@@ -126,6 +128,4 @@ def test_a_template_aws_would_reject_is_caught():
                         "parameters": {"cluster": "c", "service": "a service!"}}]}  # fmt: skip
     found = [str(f) for f in resource_findings(TEMPLATE, bad)]
     assert any("targets[0].selectionMode" in f for f in found), found
-    assert any("targets[0].parameters[\"service\"]" in f for f in found), found
-
-
+    assert any('targets[0].parameters["service"]' in f for f in found), found
