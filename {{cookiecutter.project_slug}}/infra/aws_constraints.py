@@ -205,6 +205,7 @@ SCALING_POLICY = "PutScalingPolicy"
 USER_POOL = "CreateUserPool"
 BUDGET = "CreateBudget"
 USER_POOL_CLIENT_TYPE = "aws:cognito/userPoolClient:UserPoolClient"
+FIS_TEMPLATE = "CreateExperimentTemplate"
 
 # (Pulumi resource type) -> {property path: API parameter}. Property paths use Pulumi's
 # camelCase names; "[]" is each item of a list, "{key}"/"{value}" each key/value of a map.
@@ -495,6 +496,32 @@ MAPPING: dict[str, dict[str, Api]] = {
             "TargetTrackingScalingPolicyConfiguration.TargetValue",
         ),
     },
+    # Pulumi's lists of actions and targets are maps in the API, keyed by their names.
+    "aws:fis/experimentTemplate:ExperimentTemplate": {
+        "description": api("fis", FIS_TEMPLATE, "description"),
+        "stopConditions[].source": api("fis", FIS_TEMPLATE, "stopConditions[].source"),
+        "actions[].name": api("fis", FIS_TEMPLATE, "actions.{key}"),
+        "actions[].actionId": api("fis", FIS_TEMPLATE, "actions.{value}.actionId"),
+        "actions[].description": api("fis", FIS_TEMPLATE, "actions.{value}.description"),
+        "actions[].parameters[].key": api("fis", FIS_TEMPLATE, "actions.{value}.parameters.{key}"),
+        "actions[].parameters[].value": api(
+            "fis", FIS_TEMPLATE, "actions.{value}.parameters.{value}"
+        ),
+        "actions[].target.key": api("fis", FIS_TEMPLATE, "actions.{value}.targets.{key}"),
+        "actions[].target.value": api("fis", FIS_TEMPLATE, "actions.{value}.targets.{value}"),
+        "targets[].name": api("fis", FIS_TEMPLATE, "targets.{key}"),
+        "targets[].resourceType": api("fis", FIS_TEMPLATE, "targets.{value}.resourceType"),
+        "targets[].selectionMode": api("fis", FIS_TEMPLATE, "targets.{value}.selectionMode"),
+        "targets[].resourceArns": api("fis", FIS_TEMPLATE, "targets.{value}.resourceArns"),
+        "targets[].filters[].path": api("fis", FIS_TEMPLATE, "targets.{value}.filters[].path"),
+        "targets[].filters[].values[]": api(
+            "fis", FIS_TEMPLATE, "targets.{value}.filters[].values[]"
+        ),
+        "targets[].parameters.{key}": api("fis", FIS_TEMPLATE, "targets.{value}.parameters.{key}"),
+        "targets[].parameters.{value}": api(
+            "fis", FIS_TEMPLATE, "targets.{value}.parameters.{value}"
+        ),
+    },
     "aws:sns/topicSubscription:TopicSubscription": {},  # tags only; protocol is free text
     "aws:secretsmanager/secret:Secret": {
         "name": api("secretsmanager", "CreateSecret", "Name"),
@@ -625,6 +652,7 @@ TAGS: dict[str, tuple[Api, Api]] = {
     ),
     "cognito": tag_apis("cognito-idp", "TagResource", "Tags.{key}", "Tags.{value}"),
     "budgets": tag_apis("budgets", "CreateBudget", "ResourceTags[].Key", "ResourceTags[].Value"),
+    "fis": tag_apis("fis", "TagResource", "tags.{key}", "tags.{value}"),
 }
 CONTAINER_DEFINITIONS = Api("ecs", "RegisterTaskDefinition", "containerDefinitions")
 CONTAINER_NAME = Api("ecs", "RegisterTaskDefinition", "containerDefinitions[].name")

@@ -63,6 +63,7 @@ class EnvironmentProfile:
     alb_deletion_protection: bool
     mfa: str
     password_min_length: int
+    failure_drills: bool
 
     @property
     def is_prod(self) -> bool:
@@ -95,6 +96,8 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         # Users may add an authenticator app; test accounts can sign in with a password.
         "mfa": "OPTIONAL",
         "password_min_length": 12,
+        # No drills: one task and a single-AZ database have nothing to fail over to.
+        "failure_drills": False,
     },
     "staging": {
         "vpc_cidr": "10.20.0.0/16",
@@ -119,6 +122,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "alb_deletion_protection": False,
         "mfa": "OPTIONAL",  # as dev: rehearsal accounts come and go
         "password_min_length": 12,
+        "failure_drills": True,  # rehearse each failure here before trying it in prod
     },
     "prod": {
         "vpc_cidr": "10.30.0.0/16",
@@ -146,6 +150,9 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         # stolen or reused password alone does not open an account.
         "mfa": "ON",
         "password_min_length": 14,  # longer passwords where the data is real
+        # Experiment templates cost nothing until a drill runs; run one in prod only
+        # after it went well in staging.
+        "failure_drills": True,
     },
 }
 
@@ -247,6 +254,11 @@ def _problems(p: EnvironmentProfile):
         yield (
             f"passwordMinLength: {p.password_min_length} is not allowed; use 8 to 99 "
             "(Cognito accepts 6 to 99; fewer than 8 is too easy to guess)."
+        )
+    if p.failure_drills and not p.db_multi_az:
+        yield (
+            "failureDrills: the db-failover drill needs dbMultiAz: true (a single-AZ "
+            "database has no standby to fail over to)."
         )
     if p.domain_name is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", p.domain_name):
         yield f"domainName: {p.domain_name!r} is not a lowercase DNS name."

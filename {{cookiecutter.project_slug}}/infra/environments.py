@@ -100,6 +100,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Minimum password length",
         "Length beats complexity rules (NCSC); longer where the data is real.",
     ),
+    "failure_drills": (
+        "Failure drills (AWS FIS templates)",
+        "`make drill` breaks a zone, tasks or the database on purpose; templates cost nothing idle.",
+    ),
 }
 
 

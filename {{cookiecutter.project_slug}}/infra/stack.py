@@ -1,7 +1,7 @@
 """One environment of the service: the components wired together from a profile.
 
 Data flows one way: (the logs' key, where the tier asks for it) -> network -> edge (load
-balancer) -> database -> identity (sign-in) -> service -> observability. Each component's logical name is its own name, and its resources'
+balancer) -> database -> identity (sign-in) -> service -> observability (-> failure drills, where the tier has them). Each component's logical name is its own name, and its resources'
 names start with it (service-cluster, observability-alerts, ...).
 __main__.py calls build() for the real CLI; synth.py calls the same build() under mocks.
 """
@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.database import DATABASE_NAME, Database, DatabaseArgs
+from components.drills import STOP_ALARMS, Drills, DrillsArgs
 from components.edge import Edge, EdgeArgs
 from components.identity import Identity, IdentityArgs
 from components.log_key import LogKey
@@ -210,6 +211,31 @@ def build(
         ),
         renamed_from("monitoring", opts),
     )
+    if profile.failure_drills:
+        # az-outage takes out the first zone: in staging also the zone of its one NAT
+        # gateway, so the drill shows what that saving costs.
+        zone = 0
+        Drills(
+            "drills",
+            DrillsArgs(
+                zone=zones[zone],
+                zone_subnet_arns=[
+                    subnets[zone].arn
+                    for subnets in (
+                        network.public_subnets,
+                        network.private_subnets,
+                        network.isolated_subnets,
+                    )
+                ],
+                vpc_arn=network.vpc.arn,
+                cluster_arn=service.cluster.arn,
+                cluster_name=service.cluster.name,
+                service_name=service.service.name,
+                db_arn=database.instance.arn,
+                stop_alarm_arns=[observability.alarm_arns[key] for key in STOP_ALARMS],
+            ),
+            opts,
+        )
     outputs: dict[str, pulumi.Input] = {
         "url": edge.url,
         "load_balancer_dns": edge.load_balancer.dns_name,

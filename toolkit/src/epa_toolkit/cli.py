@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "smoke": ("epa_toolkit.delivery.smoke", "smoke test a deployment (/version, /readyz)"),
     "preview-summary": ("epa_toolkit.delivery.preview_summary", "one summary of the previews"),
     "load-test": ("epa_toolkit.load_test", "load test with Locust against the targets"),
+    "drill": ("epa_toolkit.drill", "failure drill (AWS FIS) under load, with a recovery record"),
     "protect": ("epa_toolkit.repo_settings", "repository settings by API (make protect)"),
     # The documents.
     "docs-check": ("epa_toolkit.docs_check", "check the documents' structure and links"),

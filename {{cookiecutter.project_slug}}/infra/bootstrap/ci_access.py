@@ -121,6 +121,7 @@ MANAGED_POLICIES = (
 # The services that receive the stacks' roles (iam:PassRole).
 ROLE_SERVICES = (
     "ecs-tasks.amazonaws.com",
+    "fis.amazonaws.com",
     "monitoring.rds.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
 )
@@ -156,6 +157,7 @@ READ = [
     "ec2:Describe*", "ec2:GetManagedPrefixListEntries",
     "ecs:Describe*", "ecs:List*",
     "elasticloadbalancing:Describe*",
+    "fis:GetExperimentTemplate", "fis:ListExperimentTemplates", "fis:ListTagsForResource",
     "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases",
     "kms:ListResourceTags",
     "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:GetLogDelivery",
@@ -191,6 +193,7 @@ def arns(account_id: str) -> dict[str, list[str]]:
             f"arn:aws:ecs:*:{account_id}:service/*",
             f"arn:aws:ecs:*:{account_id}:task-definition/*",
         ],
+        "fis": [f"arn:aws:fis:*:{account_id}:experiment-template/*"],
         "elasticloadbalancing": [
             f"arn:aws:elasticloadbalancing:*:{account_id}:loadbalancer/app/*",
             f"arn:aws:elasticloadbalancing:*:{account_id}:targetgroup/*",
@@ -234,6 +237,7 @@ CREATE = {
         "elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateLoadBalancer",
         "elasticloadbalancing:CreateRule", "elasticloadbalancing:CreateTargetGroup",
     ],
+    "fis": ["fis:CreateExperimentTemplate"],
     "kms": ["kms:CreateKey", "kms:TagResource"],
     "logs": ["logs:CreateLogGroup"],
     "rds": ["rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSubnetGroup"],
@@ -242,7 +246,7 @@ CREATE = {
     "wafv2": ["wafv2:CreateWebACL"],
 }  # fmt: skip
 # Services whose create calls AWS authorizes on `*` (the resource has no ARN yet).
-WILDCARD_CREATE = {"acm", "application-autoscaling", "cloudfront", "cognito-idp", "kms"}
+WILDCARD_CREATE = {"acm", "application-autoscaling", "cloudfront", "cognito-idp", "fis", "kms"}
 CHANGE = {
     "acm": [
         "acm:DeleteCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
@@ -303,6 +307,9 @@ CHANGE = {
         "elasticloadbalancing:SetRulePriorities", "elasticloadbalancing:SetSecurityGroups",
         "elasticloadbalancing:SetSubnets",
     ],
+    "fis": [
+        "fis:DeleteExperimentTemplate", "fis:UntagResource", "fis:UpdateExperimentTemplate",
+    ],
     "kms": [
         # RDS encrypts the database, its secret and Performance Insights with the key:
         # it asks for grants, and the caller must hold the key rights it passes on.
@@ -348,6 +355,7 @@ TAG = {
     "cognito-idp": ["cognito-idp:TagResource"],
     "ecs": ["ecs:TagResource"],
     "elasticloadbalancing": ["elasticloadbalancing:AddTags"],
+    "fis": ["fis:TagResource"],
     "kms": ["kms:TagResource"],
     "logs": ["logs:TagLogGroup", "logs:TagResource"],
     "rds": ["rds:AddTagsToResource"],
@@ -463,6 +471,13 @@ def deploy_policy(account_id: str, project: str, repository_arn: str, environmen
             "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
             "Resource": resources["kms"],
             "Condition": {"StringEquals": own},
+        },
+        {
+            # A drill's template names FIS's actions (AWS's own, which nobody can tag).
+            "Sid": "FaultInjectionActions",
+            "Effect": "Allow",
+            "Action": ["fis:CreateExperimentTemplate", "fis:UpdateExperimentTemplate"],
+            "Resource": "arn:aws:fis:*:*:action/*",
         },
         {
             # Web ACLs use AWS's managed rule groups, which nobody can tag.

@@ -204,6 +204,7 @@ class Observability(pulumi.ComponentResource):
             "app": {"Service": args.service_label, "Environment": args.environment},
         }
         self.alarms = []
+        self.alarm_arns: dict[str, pulumi.Output[str]] = {}  # by key (the drills' stops)
         for spec in alarm_specs(args.db_allocated_storage_gb, args.environment):
             self.alarms.append(
                 aws.cloudwatch.MetricAlarm(
@@ -225,6 +226,7 @@ class Observability(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+            self.alarm_arns[spec.key] = self.alarms[-1].arn
 
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",

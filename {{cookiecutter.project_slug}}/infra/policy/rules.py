@@ -111,6 +111,7 @@ TAGGABLE_TYPES = frozenset(
         "aws:ecs/cluster:Cluster",
         "aws:ecs/service:Service",
         "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:fis/experimentTemplate:ExperimentTemplate",
         "aws:iam/role:Role",
         "aws:kms/key:Key",
         "aws:lb/listener:Listener",

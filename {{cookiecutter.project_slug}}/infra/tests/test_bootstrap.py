@@ -357,6 +357,7 @@ def test_iam_rights_stop_at_the_project_role_path(bootstrap):
         assert passing["Resource"] == roles_path
         assert passing["Condition"]["StringEquals"]["iam:PassedToService"] == [
             "ecs-tasks.amazonaws.com",
+            "fis.amazonaws.com",
             "monitoring.rds.amazonaws.com",
             "vpc-flow-logs.amazonaws.com",
         ]

@@ -56,6 +56,8 @@ ARN = {
     "distribution": "arn:aws:cloudfront::{account}:distribution/E2QWRUHEXAMPLE",
     "vpcorigin": "arn:aws:cloudfront::{account}:vpcorigin/vo_0123abcd",
     "ec2": "arn:aws:ec2:{region}:{account}:{kind}/{kind}-0123abcd",
+    "fis-template": "arn:aws:fis:{region}:{account}:experiment-template/EXT0123abcd",
+    "fis-action": "arn:aws:fis:{region}::action/aws:ecs:stop-task",
     "cluster": "arn:aws:ecs:{region}:{account}:cluster/service-cluster-0123abc",
     "service": "arn:aws:ecs:{region}:{account}:service/service-cluster-0123abc/service-service-0123abc",
     "taskdef": "arn:aws:ecs:{region}:{account}:task-definition/app-{env}:3",
@@ -207,6 +209,14 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
     "aws:ecs/taskDefinition:TaskDefinition": [
         ("ecs:RegisterTaskDefinition", "taskdef", "create"), ("iam:PassRole", "role", "named"),
         ("ecs:DeregisterTaskDefinition", "*", "shared")],
+    # FIS checks the actions a template uses (AWS's, untagged) as well as the template.
+    "aws:fis/experimentTemplate:ExperimentTemplate": [
+        ("fis:CreateExperimentTemplate", "fis-template", "create"),
+        ("fis:CreateExperimentTemplate", "fis-action", "shared"),
+        ("fis:TagResource", "fis-template", "create"), ("iam:PassRole", "role", "named"),
+        ("fis:UpdateExperimentTemplate", "fis-template", "own"),
+        ("fis:UpdateExperimentTemplate", "fis-action", "shared"),
+        ("fis:DeleteExperimentTemplate", "fis-template", "own")],
     "aws:iam/role:Role": [
         ("iam:CreateRole", "role", "named"), ("iam:TagRole", "role", "named"),
         ("iam:UpdateAssumeRolePolicy", "role", "named"), ("iam:DeleteRole", "role", "named")],
@@ -298,6 +308,7 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
 PASSED_TO = {  # the service each type hands its role to (iam:PassRole)
     "aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
     "aws:ecs/taskDefinition:TaskDefinition": "ecs-tasks.amazonaws.com",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "fis.amazonaws.com",
     "aws:rds/instance:Instance": "monitoring.rds.amazonaws.com",
 }
 ATTACHED = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -407,6 +418,7 @@ def realistic(document: str) -> str:
     document = re.sub(
         r"arn:aws:logs:([^:]*):(\d+):loggroup/", r"arn:aws:logs:\1:\2:log-group:", document
     )
+    document = re.sub(r"(arn:aws:rds:[^:]*:\d+:)instance/", r"\1db:", document)
     return re.sub(r"arn:aws:s3:[^:]*:\d+:bucket/", "arn:aws:s3:::", document)
 
 

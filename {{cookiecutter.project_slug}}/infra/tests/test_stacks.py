@@ -24,6 +24,7 @@ LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+FIS_TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app" / "Dockerfile"
 PIPELINE_IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-2.amazonaws.com/desk@sha256:{'0' * 64}"
 
@@ -397,6 +398,8 @@ def test_every_service_role_names_the_account_and_where_documented_the_source(mo
     if model.guarantees.db_monitoring:
         identifier = model.one(RDS)["inputs"]["identifier"]
         expected["database-monitoring"] = [f"arn:aws:rds:{region}:{ACCOUNT}:db:{identifier}"]
+    if model.of_type(FIS_TEMPLATE):
+        expected["drills-fis"] = [f"arn:aws:fis:{region}:{ACCOUNT}:experiment/*"]
     assert source_arns == expected
 
 

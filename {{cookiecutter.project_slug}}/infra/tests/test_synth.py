@@ -14,7 +14,7 @@ def test_same_program_same_bytes():
 
 def test_resources_are_parented_to_their_component(prod):
     components = {r["urn"] for r in prod.resources if r["type"].startswith("epa:")}
-    assert len(components) == 7  # with the logs' key (prod encrypts its logs)
+    assert len(components) == 8  # with the logs' key and the failure drills (prod has both)
     vpc = prod.one("aws:ec2/vpc:Vpc")
     assert vpc["parent"].endswith("epa:network:Network::network")
     assert vpc["parent"] in components
@@ -22,8 +22,9 @@ def test_resources_are_parented_to_their_component(prod):
 
 def test_resources_are_named_after_their_component(model):
     components = {r["urn"]: r["name"] for r in model.resources if r["type"].startswith("epa:")}
-    # "logs" (the logs' key) only where the profile encrypts logs: see test_stacks.py.
-    assert sorted(set(components.values()) - {"logs"}) == [
+    # "logs" (the logs' key) only where the profile encrypts logs, "drills" where it has
+    # failure drills: see test_stacks.py.
+    assert sorted(set(components.values()) - {"logs", "drills"}) == [
         "database", "edge", "identity", "network", "observability", "service"
     ]  # fmt: skip
     children = [r for r in model.resources if r["parent"] in components]
