@@ -55,6 +55,7 @@ class EnvironmentProfile:
     db_multi_az: bool
     db_backup_retention_days: int
     db_deletion_protection: bool
+    db_final_snapshot: bool
     db_monitoring_interval: int
     log_retention_days: int
     logs_kms_encrypted: bool
@@ -87,6 +88,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_multi_az": False,  # no standby: half the database cost; dev data is disposable
         "db_backup_retention_days": 1,
         "db_deletion_protection": False,  # dev can be torn down and rebuilt at will
+        "db_final_snapshot": False,  # test data: nothing to keep when the stack goes
         "db_monitoring_interval": 0,  # enhanced monitoring off: it costs CloudWatch data
         "log_retention_days": 14,
         "logs_kms_encrypted": False,  # test data only: AWS's own encryption of logs is enough
@@ -114,6 +116,7 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_multi_az": True,  # rehearse failover before prod depends on it
         "db_backup_retention_days": 7,
         "db_deletion_protection": False,
+        "db_final_snapshot": False,  # rehearsal data, rebuilt from dev's migrations
         "db_monitoring_interval": 60,
         "log_retention_days": 30,
         "logs_kms_encrypted": True,  # as prod: rehearse the key before prod depends on it
@@ -139,6 +142,9 @@ TIER_DEFAULTS: dict[Tier, dict[str, object]] = {
         "db_multi_az": True,  # synchronous standby in another zone; automatic failover
         "db_backup_retention_days": 14,  # two weeks of point-in-time recovery
         "db_deletion_protection": True,  # a mistaken `pulumi destroy` cannot drop the data
+        # A deliberate destroy (deletion protection lifted first) still keeps the data: RDS
+        # takes a final snapshot before it deletes the instance.
+        "db_final_snapshot": True,
         "db_monitoring_interval": 60,
         "log_retention_days": 90,  # long enough to investigate incidents after the fact
         # Logs hold request data: our own key can be audited (CloudTrail) and disabled.

@@ -68,6 +68,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Database deletion protection",
         "A mistaken destroy cannot drop prod data; dev can be rebuilt at will.",
     ),
+    "db_final_snapshot": (
+        "Final database snapshot on destroy",
+        "Prod's data outlives its stack; the snapshot is charged per GB-month until deleted.",
+    ),
     "db_monitoring_interval": (
         "Enhanced monitoring (seconds, 0 = off)",
         "OS-level metrics for diagnosing the database; costs CloudWatch data.",

@@ -135,6 +135,7 @@ def build(
             multi_az=profile.db_multi_az,
             backup_retention_days=profile.db_backup_retention_days,
             deletion_protection=profile.db_deletion_protection,
+            final_snapshot=profile.db_final_snapshot,
             monitoring_interval=profile.db_monitoring_interval,
             log_retention_days=profile.log_retention_days,
             logs_key_arn=logs_key_arn,

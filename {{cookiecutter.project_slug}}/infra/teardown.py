@@ -139,9 +139,8 @@ def explain(model: dict) -> str:
             f"     (the {tier} tier guarantees them: the stack config alone cannot go below);",
             f"  2. cd infra && pulumi config set dbDeletionProtection false --stack {stack} && "
             f"pulumi config set albDeletionProtection false --stack {stack}",
-            "     (without deletion protection database.py skips the final snapshot: to keep",
-            f"     the data, `aws rds create-db-snapshot --db-instance-identifier {database}",
-            f"     --db-snapshot-identifier {database}-kept` first);",
+            f"     (the destroy snapshots {database} first where the profile keeps a final",
+            "     snapshot, dbFinalSnapshot: prod's does; see the list above);",
             f"  3. make deploy ENV={stack}   (Pulumi shows the protection going, and asks);",
             f"  4. make destroy ENV={stack}",
         ]

@@ -32,6 +32,7 @@ class DatabaseArgs:
     multi_az: bool
     backup_retention_days: int
     deletion_protection: bool
+    final_snapshot: bool  # RDS snapshots the data before a destroy deletes the instance
     monitoring_interval: int
     log_retention_days: int
     logs_key_arn: pulumi.Input[str] | None  # the environment's log key (log_key.py), or none
@@ -129,11 +130,8 @@ class Database(pulumi.ComponentResource):
             maintenance_window="sun:03:30-sun:04:30",
             copy_tags_to_snapshot=True,
             deletion_protection=args.deletion_protection,
-            # Without deletion protection (dev) the data is disposable: no final snapshot.
-            skip_final_snapshot=not args.deletion_protection,
-            final_snapshot_identifier=f"{args.identifier}-final"
-            if args.deletion_protection
-            else None,
+            skip_final_snapshot=not args.final_snapshot,
+            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
             auto_minor_version_upgrade=True,  # security patches in the maintenance window
             # Query-level diagnostics where monitoring is on (staging, prod); 7 days is free.
             performance_insights_enabled=bool(args.monitoring_interval),

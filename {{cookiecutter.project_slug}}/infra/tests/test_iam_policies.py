@@ -344,7 +344,9 @@ def bootstrap_resources(**overrides: str) -> list[dict]:
         config = {
             k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in STACK_CONFIG.items()
         }
-        pulumi.runtime.set_all_config(config | {f"{PROJECT}:{k}": v for k, v in overrides.items()})
+        # The budget's amount as set by hand (test_budget.py covers the estimate's).
+        settings = {"budgetMonthlyUsd": "600"} | overrides
+        pulumi.runtime.set_all_config(config | {f"{PROJECT}:{k}": v for k, v in settings.items()})
         pulumi.runtime.test(lambda: pulumi.Output.from_input(program.build(pulumi.Config())))()
         return fake.resources
 
