@@ -1,9 +1,12 @@
 """Environment profiles: the one switch that sets availability and cost per environment.
 
-Each stack gets the defaults below of the tier project.yaml gives its environment; any field can be overridden in the same file with its camelCase
-name (e.g. `minTasks: "3"`). Everything is validated here, before a single resource is
-declared, so a typo fails `pulumi preview` with a clear message instead of half a deploy.
+Each stack gets the defaults below of the tier project.yaml gives its environment; any field
+can be overridden in the same file with its camelCase name (e.g. `minTasks: "3"`).
+Everything is validated here, before a single resource is declared, so a typo fails
+`pulumi preview` with a clear message instead of half a deploy.
 An override may go beyond what the tier guarantees (project.yaml, `tiers`), never below.
+What each choice costs a month, environment by environment: `make cost` (docs/cost.md),
+priced from the stacks these profiles make, so the figures follow any change here.
 """
 
 from __future__ import annotations
