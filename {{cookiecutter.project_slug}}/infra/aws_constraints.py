@@ -685,8 +685,14 @@ def shown(value: Any) -> str:
 
 # --- botocore --------------------------------------------------------------------------
 @functools.cache
+def _botocore() -> botocore.session.Session:
+    """One botocore session (each new one reads its data files again)."""
+    return botocore.session.get_session()
+
+
+@functools.cache
 def service_model(service: str):
-    return botocore.session.get_session().get_service_model(service)
+    return _botocore().get_service_model(service)
 
 
 def service_label(service: str) -> str:
