@@ -26,6 +26,7 @@ import unicodedata
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
 
 CHOICES = {
+    "starter": ("minimal", "reference"),
     "ci_provider": ("github", "gitlab"),
     "branching_strategy": ("trunk", "gitflow"),
     "pulumi_backend": ("s3", "pulumi-cloud"),

@@ -69,7 +69,12 @@ INVALID = [
     ("gateway_date", "2010-01-01"),
     ("gateway_date", "2027/03/01"),
 ]
-CHOICES = [("ci_provider", "bitbucket"), ("branching_strategy", "yolo"), ("pulumi_backend", "local")]
+CHOICES = [
+    ("starter", "demo"),
+    ("ci_provider", "bitbucket"),
+    ("branching_strategy", "yolo"),
+    ("pulumi_backend", "local"),
+]
 
 
 def listing(root: Path) -> list[str]:
