@@ -15,7 +15,8 @@ def _reference_project() -> Path:
     from cookiecutter.main import cookiecutter
 
     out = Path(tempfile.mkdtemp(prefix="epa-toolkit-reference-"))
-    answers = {"gateway_date": "2027-03-01"}
+    # The reference service: the minimal starter joins the tests in issue 17's second phase.
+    answers = {"gateway_date": "2027-03-01", "starter": "reference"}
     return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(out)))
 
 

@@ -45,6 +45,10 @@ def test_the_repository_settings_follow_the_facts():
         (lambda d: d.update(branching_strategy="release"), "branching_strategy: 'release'"),
         (lambda d: d["branching"]["gitflow"].update(default="trunk"), "branching.gitflow.default"),
         (lambda d: d["closed_to_internet"].update({"ssh": "SSH"}), "closed_to_internet"),
+        (lambda d: d["business_metric"].pop("counts"), "business_metric: give exactly name"),
+        (lambda d: d["business_metric"].update(name="tickets"), "business_metric.name: 'tickets'"),
+        (lambda d: d["business_metric"].update(name="Tickets-Raised"), "business_metric.name"),
+        (lambda d: d["business_metric"].update(counts="{x}"), "business_metric.counts: '{x}'"),
     ],
 )
 def test_a_wrong_fact_is_named_by_its_key(change, message):
@@ -72,3 +76,11 @@ def test_generated_blocks_are_written_or_checked_the_same_way(tmp_path, capsys):
     assert sync(page, new, check=True, stale="-") == 0
     with pytest.raises(ValueError, match=r"page\.md: the markers <!-- y:begin -->"):
         between(new, "<!-- y:begin -->", "<!-- y:end -->", "", "page.md")
+
+
+def test_the_business_metric_is_optional_to_read_but_named_when_required():
+    data = facts_data()
+    assert parse(data).require_business_metric().name == data["business_metric"]["name"]
+    del data["business_metric"]
+    with pytest.raises(FactsError, match="business_metric: missing"):
+        parse(data).require_business_metric()

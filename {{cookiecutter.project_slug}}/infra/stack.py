@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+from project_facts import BusinessMetric
 
 from components.database import DATABASE_NAME, Database, DatabaseArgs
 from components.drills import STOP_ALARMS, Drills, DrillsArgs
@@ -71,9 +72,11 @@ def build(
     project: str,
     environment: str,
     region: str,
+    business_metric: BusinessMetric,
     image: str | None = None,
 ) -> dict[str, pulumi.Input]:
-    """Declare the environment's resources; return the stack outputs."""
+    """Declare the environment's resources; return the stack outputs. The business metric
+    (project.yaml) is what the app counts and the monitoring watches."""
     # One explicit provider carries the tags (rather than aws:defaultTags in each stack
     # file): they come from the profile in one place, and the tests can check that every
     # resource is created through it.
@@ -190,6 +193,7 @@ def build(
             session_secret_arn=identity.session_secret_arn,
             session_key_arn=database.key.arn,
             metrics_namespace=project,
+            business_metric=business_metric.name,
             service_label=project,
         ),
         renamed_from("app", opts),
@@ -208,6 +212,7 @@ def build(
             db_instance_id=database.instance.identifier,
             db_allocated_storage_gb=profile.db_allocated_storage,
             metrics_namespace=project,
+            business_metric=business_metric,
             service_label=project,
         ),
         renamed_from("monitoring", opts),

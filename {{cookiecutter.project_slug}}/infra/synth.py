@@ -197,12 +197,14 @@ def _run(stack: str, image: str | None, overrides: dict[str, str]) -> dict[str, 
     outputs: dict[str, Any] = {}
 
     def program() -> None:
+        facts = load_facts()
         declared = build(
-            profile=load_profile(pulumi.Config(), load_facts().tier_of(stack)),
+            profile=load_profile(pulumi.Config(), facts.tier_of(stack)),
             project=project,
             environment=stack,
             region=region,
             image=image or config.get(f"{project}:image"),
+            business_metric=facts.require_business_metric(),
         )
         # What `pulumi stack output` would show (the pipeline reads some of them).
         pulumi.Output.from_input(declared).apply(lambda values: outputs.update(plain(values)))

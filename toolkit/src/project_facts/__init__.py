@@ -6,6 +6,7 @@
     facts.tier_of("prod")            # "prod"
     facts.guarantees("prod").min_zones
     facts.deploy_branches()["staging"]
+    facts.business_metric.name       # "TicketsRaised": what the app counts and prod alarms on
 
 From a shell (ci/lib.sh): `uv run python -m project_facts environments`.
 """
@@ -39,6 +40,12 @@ def project_root(start: Path | None = None) -> Path:
 
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,14}$")  # a stack, a GitHub environment, a role name part
+# A CloudWatch metric name in PascalCase: alarm names are made from it (TicketsRaised ->
+# no-tickets-raised), so letters and digits only.
+METRIC_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+)+$")
+METRIC_NAME_MAX = 40
+# What one count is, in words ("tickets raised"): alarm descriptions and the dashboard say it.
+METRIC_WORDS = re.compile(r"^[a-z][a-z0-9 ]{2,59}$")
 
 
 class FactsError(ValueError):
@@ -72,12 +79,24 @@ class Branching:
 
 
 @dataclass(frozen=True)
+class BusinessMetric:
+    """What the service's owners count to know it is in use (project.yaml, `business_metric`):
+    the app sends it, the infrastructure graphs it and, in prod, alarms when it stops."""
+
+    name: str  # the CloudWatch metric, e.g. TicketsRaised
+    counts: str  # the same in words, e.g. "tickets raised"
+
+
+@dataclass(frozen=True)
 class Facts:
     environments: dict[str, str]  # name -> tier, in promotion order
     branching_strategy: str
     branching: dict[str, Branching]
     tiers: dict[str, Guarantees]
     closed_to_internet: dict[int, str]  # port -> service
+    # None only in a file without one (the toolkit's template-facts.yaml, an older project):
+    # the infrastructure, which needs it, says so (require_business_metric).
+    business_metric: BusinessMetric | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -96,6 +115,14 @@ class Facts:
 
     def deploy_branches(self, strategy: str | None = None) -> dict[str, tuple[str, ...]]:
         return self.strategy(strategy).deploy
+
+    def require_business_metric(self) -> BusinessMetric:
+        if self.business_metric is None:
+            raise FactsError(
+                "business_metric: missing; give its name (e.g. ExampleItemsCreated) and what it "
+                "counts (e.g. example items created)"
+            )
+        return self.business_metric
 
 
 def load(path: Path | None = None) -> Facts:
@@ -130,7 +157,9 @@ def parse(data: dict[str, Any]) -> Facts:
     ports = _mapping(data, "closed_to_internet")
     if not all(isinstance(port, int) and 0 < port < 65536 for port in ports):
         raise FactsError("closed_to_internet: keys must be port numbers (1 to 65535)")
-    return Facts(environments, strategy, branching, tiers, {int(p): str(s) for p, s in ports.items()})
+    closed = {int(p): str(s) for p, s in ports.items()}
+    metric = _business_metric(data["business_metric"]) if "business_metric" in data else None
+    return Facts(environments, strategy, branching, tiers, closed, metric)
 
 
 def _mapping(data: dict, key: str) -> dict:
@@ -155,6 +184,24 @@ def _guarantees(where: str, values: object) -> Guarantees:
         if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise FactsError(f"{where}.{name}: {value!r}; use a whole number, 0 or more")
     return Guarantees(**values)
+
+
+def _business_metric(values: object) -> BusinessMetric:
+    where = "business_metric"
+    if not isinstance(values, dict) or sorted(values) != ["counts", "name"]:
+        raise FactsError(f"{where}: give exactly name and counts")
+    name, counts = values["name"], values["counts"]
+    if not isinstance(name, str) or not METRIC_NAME.match(name) or len(name) > METRIC_NAME_MAX:
+        raise FactsError(
+            f"{where}.name: {name!r}; use capitalised words run together, letters and digits "
+            f"only, at most {METRIC_NAME_MAX} characters (e.g. TicketsRaised)"
+        )
+    if not isinstance(counts, str) or not METRIC_WORDS.match(counts):
+        raise FactsError(
+            f"{where}.counts: {counts!r}; say what one count is in 3 to 60 lowercase letters, "
+            "digits and spaces (e.g. tickets raised)"
+        )
+    return BusinessMetric(name, counts)
 
 
 def _branching(where: str, values: object, environments: dict[str, str]) -> Branching:

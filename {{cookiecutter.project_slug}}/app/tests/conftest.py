@@ -63,6 +63,7 @@ def settings(database_url: str) -> Settings:
         git_sha="0123456789abcdef",
         app_version="1.2.3",
         feature_flags="",
+        business_metric="TestItemsCounted",
     )
 
 

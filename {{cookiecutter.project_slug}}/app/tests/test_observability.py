@@ -3,6 +3,7 @@
 import io
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.project_slug }}.logs import Throttle
@@ -73,7 +74,13 @@ def test_emf_document_shape():
 
 def test_sink_follows_settings():
     assert isinstance(create_sink(Settings(metrics_sink="none")), NullSink)
-    assert isinstance(create_sink(Settings(metrics_sink="emf")), EmfSink)
+    emf = Settings(metrics_sink="emf", business_metric="TicketsRaised")
+    assert isinstance(create_sink(emf), EmfSink)
+
+
+def test_the_emf_sink_needs_the_business_metric():
+    with pytest.raises(ValueError, match="METRICS_SINK=emf needs BUSINESS_METRIC"):
+        Settings(metrics_sink="emf")
 
 
 def test_throttle_lets_one_through_per_interval_and_counts_the_rest():

@@ -85,11 +85,11 @@ def test_invalid_input_is_rejected_with_the_field(client):
     assert client.get("/api/tickets").json()["items"] == []
 
 
-def test_business_metric_is_emitted_once_per_ticket(client, metrics):
+def test_business_metric_is_emitted_once_per_ticket(client, metrics, settings):
     ticket = raise_ticket(client, priority="low").json()
     assert metrics.events == [
         (
-            "TicketsRaised",
+            settings.business_metric,
             {"Service": "{{ cookiecutter.project_slug|replace('_', '-') }}", "Environment": "local"},
             {"Priority": "low", "TicketId": str(ticket["id"])},
         )

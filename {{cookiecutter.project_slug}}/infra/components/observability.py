@@ -7,10 +7,12 @@ so whoever is on call also hears when it recovers.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from project_facts import BusinessMetric
 
 from components.iam import account_administers_key
 
@@ -30,6 +32,7 @@ class ObservabilityArgs:
     db_instance_id: pulumi.Input[str]
     db_allocated_storage_gb: int
     metrics_namespace: str
+    business_metric: BusinessMetric  # project.yaml: the app sends it, the alarm watches it
     service_label: str
 
 
@@ -49,7 +52,14 @@ class AlarmSpec:
     treat_missing_data: str = "notBreaching"
 
 
-def alarm_specs(db_storage_gb: int, environment: str) -> list[AlarmSpec]:
+def words(metric_name: str) -> str:
+    """TicketsRaised -> tickets-raised: the metric's name as an alarm name's part."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", metric_name).lower()
+
+
+def alarm_specs(
+    db_storage_gb: int, environment: str, business_metric: BusinessMetric
+) -> list[AlarmSpec]:
     """The alarms, as data: the docs and the tests read the same list."""
     specs = [
         AlarmSpec(
@@ -143,17 +153,17 @@ def alarm_specs(db_storage_gb: int, environment: str) -> list[AlarmSpec]:
         ),
     ]
     if environment == "prod":
-        # The business metric: a service desk in use gets tickets, so a whole day without
-        # one suggests the form is broken even though every health check passes. A quiet
-        # weekend can trip it too: it asks someone to try the form, it is not an outage.
-        # The app sends nothing when nobody raises a ticket, so missing data counts as none.
+        # The business metric: a service in use counts something every day, so a whole day
+        # without one suggests it is broken even though every health check passes. A quiet
+        # weekend can trip it too: it asks someone to try the service, it is not an outage.
+        # The app sends nothing when nothing happens, so missing data counts as none.
         # Prod only: other environments have no real users.
         specs.append(
             AlarmSpec(
-                "no-tickets-raised",
-                "No tickets raised for 24 hours",
+                f"no-{words(business_metric.name)}",
+                f"No {business_metric.counts} for 24 hours",
                 "app",
-                "TicketsRaised",
+                business_metric.name,
                 "app",
                 "Sum",
                 1,
@@ -205,7 +215,9 @@ class Observability(pulumi.ComponentResource):
         }
         self.alarms = []
         self.alarm_arns: dict[str, pulumi.Output[str]] = {}  # by key (the drills' stops)
-        for spec in alarm_specs(args.db_allocated_storage_gb, args.environment):
+        for spec in alarm_specs(
+            args.db_allocated_storage_gb, args.environment, args.business_metric
+        ):
             self.alarms.append(
                 aws.cloudwatch.MetricAlarm(
                     f"{name}-{spec.key}",
@@ -328,11 +340,11 @@ def _dashboard(v: dict, args: ObservabilityArgs) -> dict:
                 6,
             ),
             graph(
-                "Tickets raised",
+                args.business_metric.counts.capitalize(),
                 [
                     [
                         args.metrics_namespace,
-                        "TicketsRaised",
+                        args.business_metric.name,
                         "Environment",
                         args.environment,
                         "Service",

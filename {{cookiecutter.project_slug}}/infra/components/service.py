@@ -53,6 +53,7 @@ class ServiceArgs:
     session_secret_arn: pulumi.Input[str]
     session_key_arn: pulumi.Input[str]
     metrics_namespace: str
+    business_metric: str  # the metric the app counts (project.yaml): the alarm watches it
     service_label: str  # the Service dimension of the app's metrics (the alarms watch it)
 
 
@@ -294,6 +295,7 @@ class Service(pulumi.ComponentResource):
                 {"name": "TIER", "value": args.tier},
                 {"name": "METRICS_SINK", "value": "emf"},
                 {"name": "METRICS_NAMESPACE", "value": args.metrics_namespace},
+                {"name": "BUSINESS_METRIC", "value": args.business_metric},
                 {"name": "SERVICE_NAME", "value": args.service_label},
                 {"name": "DB_HOST", "value": v["db_host"]},
                 {"name": "DB_PORT", "value": str(v["db_port"])},

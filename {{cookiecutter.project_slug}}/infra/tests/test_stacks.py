@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from project_facts import load as load_facts
 
 import synth
 from stack import require_image_to_deploy, required_tags
 from synth import ACCOUNT, stack_config, synthesize
 from tests.conftest import Model
+
+BUSINESS_METRIC = load_facts().require_business_metric()  # project.yaml
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -260,14 +263,23 @@ def test_business_alarm_watches_the_metric_the_app_sends(prod):
     [alarm] = [
         a["inputs"]
         for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-        if a["inputs"]["metricName"] == "TicketsRaised"
+        if a["inputs"]["metricName"] == BUSINESS_METRIC.name
     ]
     assert env["METRICS_SINK"] == "emf"
+    assert env["BUSINESS_METRIC"] == BUSINESS_METRIC.name, "the app counts what the alarm watches"
     assert alarm["namespace"] == env["METRICS_NAMESPACE"]
     assert alarm["dimensions"] == {"Service": env["SERVICE_NAME"], "Environment": "prod"}
     assert env["ENVIRONMENT"] == "prod"
-    # No data means nobody raised a ticket, not that monitoring broke.
+    # No data means nothing happened, not that monitoring broke.
     assert alarm["treatMissingData"] == "breaching"
+    assert alarm["alarmDescription"] == f"No {BUSINESS_METRIC.counts} for 24 hours"
+
+
+def test_the_dashboard_graphs_the_business_metric(model):
+    body = json.loads(model.one("aws:cloudwatch/dashboard:Dashboard")["inputs"]["dashboardBody"])
+    graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in body["widgets"]}
+    [[_, metric, *_]] = graphs[BUSINESS_METRIC.counts.capitalize()]
+    assert metric == BUSINESS_METRIC.name
 
 
 def test_every_alarm_notifies_the_topic(model):
@@ -287,7 +299,7 @@ def test_every_alarm_notifies_the_topic(model):
     for alarm in alarms:
         assert alarm["inputs"]["alarmActions"] == [topic_arn], alarm["name"]
         assert alarm["inputs"]["okActions"] == [topic_arn], alarm["name"]
-    assert ("TicketsRaised" in metrics) is (model.tier == "prod")
+    assert (BUSINESS_METRIC.name in metrics) is (model.tier == "prod")
 
 
 def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(model):

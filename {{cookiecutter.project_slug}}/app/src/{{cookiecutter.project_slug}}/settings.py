@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     feature_flags: str = ""
     metrics_sink: Literal["none", "emf"] = "none"
     metrics_namespace: str = "{{ cookiecutter.project_name }}"
+    # What the service counts (infra sets it from project.yaml, business_metric.name);
+    # locally the null sink drops it, so it may stay unset.
+    business_metric: str = Field(default="", pattern=r"^([A-Z][a-z0-9]+)*$")
 
     # Sign-in (see auth.py). Empty OIDC_ISSUER locally: the development sign-in instead.
     oidc_issuer: str = ""  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
@@ -65,6 +68,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"ENVIRONMENT={self.environment} needs TIER (one of {', '.join(TIERS[1:])}): "
                 "infra sets it from project.yaml"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metric_is_named(self) -> Self:
+        if self.metrics_sink == "emf" and not self.business_metric:
+            raise ValueError(
+                "METRICS_SINK=emf needs BUSINESS_METRIC: infra sets it from project.yaml"
             )
         return self
 

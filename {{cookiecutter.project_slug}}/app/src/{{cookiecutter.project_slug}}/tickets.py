@@ -72,7 +72,7 @@ def create_ticket(sessions: sessionmaker, request: Request, data: TicketIn) -> T
         session.add(ticket)
     settings = request.app.state.settings
     request.app.state.metrics.count(
-        "TicketsRaised",
+        settings.business_metric,
         dimensions={"Service": settings.service_name, "Environment": settings.environment},
         properties={"Priority": ticket.priority, "TicketId": str(ticket.id)},
     )
