@@ -25,6 +25,27 @@ GITLAB_LOCATIONS = {
     ".github/CODEOWNERS": ".gitlab/CODEOWNERS",
     ".github/pull_request_template.md": ".gitlab/merge_request_templates/Default.md",
 }
+# What belongs to one starter only (app/src/<slug>/ is written as PACKAGE/). The reference
+# is the finished service desk; the minimal starter has the skeleton and one example route
+# in their place. Files both need but differ in a little (main.py, models.py, the tests'
+# conftest.py) say so with Jinja instead.
+STARTER_ONLY = {
+    "reference": (
+        "PACKAGE/tickets.py",
+        "PACKAGE/schemas.py",
+        "PACKAGE/templates/index.html",
+        "app/migrations/versions/0001_create_tickets.py",
+        "app/migrations/versions/0002_list_by_id.py",
+        "app/tests/test_tickets_api.py",
+        "app/tests/test_tickets_page.py",
+    ),
+    "minimal": (
+        "PACKAGE/examples.py",
+        "PACKAGE/templates/start.html",
+        "app/migrations/versions/0001_start.py",
+        "app/tests/test_examples.py",
+    ),
+}
 # Keys cookiecutter adds that describe this machine, not the answers.
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 # Set by scripts/lib/ensure-uv.sh when uv is on scripts/generate's PATH only.
@@ -38,6 +59,14 @@ def remove_paths(project: Path, relative_paths: tuple[str, ...]) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+
+
+def keep_the_starter(project: Path, answers: dict) -> None:
+    """Remove the files of the starter not chosen."""
+    package = f"app/src/{answers['project_slug']}"
+    for starter, paths in STARTER_ONLY.items():
+        if starter != answers["starter"]:
+            remove_paths(project, tuple(path.replace("PACKAGE", package) for path in paths))
 
 
 def remove_gitlab_files(project: Path) -> None:
@@ -237,6 +266,7 @@ one-time setup", to your first deploy.
 def main() -> int:
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
+    keep_the_starter(project, answers)
     if answers["ci_provider"] == "github":
         remove_gitlab_files(project)
     else:

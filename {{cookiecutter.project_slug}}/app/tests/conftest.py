@@ -14,11 +14,17 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
+{%- if cookiecutter.starter == "reference" %}
 from sqlalchemy import delete
+{%- endif %}
 
+{%- if cookiecutter.starter == "reference" %}
 from {{ cookiecutter.project_slug }}.db import create_db_engine
+{%- endif %}
 from {{ cookiecutter.project_slug }}.main import create_app
+{%- if cookiecutter.starter == "reference" %}
 from {{ cookiecutter.project_slug }}.models import Ticket
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
@@ -98,10 +104,12 @@ def anonymous(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def client(settings: Settings, metrics: RecordingSink) -> Iterator[TestClient]:
     """A client signed in with the development sign-in."""
+{%- if cookiecutter.starter == "reference" %}
     # Start from an empty table: the PostgreSQL database may be shared with other runs.
     engine = create_db_engine(settings.database_url)
     with engine.begin() as connection:
         connection.execute(delete(Ticket))
     engine.dispose()
+{%- endif %}
     with TestClient(create_app(settings, metrics)) as test_client:
         yield sign_in(test_client)

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, errors, health, tickets
+from . import auth, errors, health, {% if cookiecutter.starter == "reference" %}tickets{% else %}examples{% endif %}
 from .db import create_db_engine, credentials_for
 from .features import load_flags
 from .limits import MAX_REQUEST_BODY_BYTES
@@ -102,7 +102,7 @@ def create_app(
     # One throttle for database errors, wherever they are logged (errors.py, health.py).
     app.state.log_throttle = Throttle(errors.LOG_INTERVAL_SECONDS)
     app.state.database_probe = health.DatabaseProbe(probe_engine, app.state.log_throttle)
-    # expire_on_commit=False: a ticket stays readable after its session has ended.
+    # expire_on_commit=False: a {% if cookiecutter.starter == "reference" %}ticket{% else %}row{% endif %} stays readable after its session has ended.
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.metrics = metrics or create_sink(settings)
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
@@ -151,6 +151,6 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(health.router)
-    app.include_router(tickets.api)
-    app.include_router(tickets.pages)
+    app.include_router({% if cookiecutter.starter == "reference" %}tickets{% else %}examples{% endif %}.api)
+    app.include_router({% if cookiecutter.starter == "reference" %}tickets{% else %}examples{% endif %}.pages)
     return app

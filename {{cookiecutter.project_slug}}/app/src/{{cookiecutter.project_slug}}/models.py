@@ -2,12 +2,18 @@
 after editing this file, run `make migration MSG="..."` and review what it generated."""
 
 from datetime import UTC, datetime
+{%- if cookiecutter.starter == "reference" %}
 from enum import StrEnum
 
 from sqlalchemy import DateTime, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .limits import DESCRIPTION_MAX, TITLE_MAX
+{%- else %}
+
+from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase
+{%- endif %}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,6 +39,7 @@ ID_MAX = 2**31 - 1
 
 class Base(DeclarativeBase):
     pass
+{%- if cookiecutter.starter == "reference" %}
 
 
 class Priority(StrEnum):
@@ -56,3 +63,4 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(10), default=Status.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+{%- endif %}
