@@ -18,13 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 {%- endif %}
 
-{%- if cookiecutter.starter == "reference" %}
+{% if cookiecutter.starter == "reference" -%}
 from {{ cookiecutter.project_slug }}.db import create_db_engine
-{%- endif %}
+{% endif -%}
 from {{ cookiecutter.project_slug }}.main import create_app
-{%- if cookiecutter.starter == "reference" %}
+{% if cookiecutter.starter == "reference" -%}
 from {{ cookiecutter.project_slug }}.models import Ticket
-{%- endif %}
+{% endif -%}
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
