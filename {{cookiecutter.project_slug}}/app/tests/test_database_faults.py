@@ -1,6 +1,14 @@
 """The app under database faults, on a real PostgreSQL (as in AWS): frozen, down, its
+{% if cookiecutter.starter == "reference" -%}
 password rotated, and two people closing one ticket at once. CI runs these; without a
 PostgreSQL in DATABASE_URL they are skipped."""
+{%- else -%}
+password rotated. CI runs these; without a PostgreSQL in DATABASE_URL they are skipped.
+
+The example route stores nothing, so these tests give the app a route of their own that
+reads the database, as your service's routes will (`with_a_database_route`). Once your own
+routes use the database, point DATABASE_ROUTE at one of them instead."""
+{%- endif %}
 
 import json
 import threading
@@ -10,19 +18,40 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+{%- if cookiecutter.starter == "minimal" %}
+from fastapi import FastAPI, Request
+{%- endif %}
 from fastapi.testclient import TestClient
 from psycopg import sql
-from sqlalchemy import make_url
+from sqlalchemy import make_url{% if cookiecutter.starter == "minimal" %}, text{% endif %}
 
 from {{ cookiecutter.project_slug }} import auth
 from {{ cookiecutter.project_slug }}.main import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
+{%- if cookiecutter.starter == "reference" %}
 from {{ cookiecutter.project_slug }}.tickets import close_ticket
+{%- endif %}
 
 from .faults import FaultyLink
 
 REGION = "eu-west-2"
 END_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s"
+{%- if cookiecutter.starter == "reference" %}
+DATABASE_ROUTE = "/api/tickets"  # every request to it reads the database
+{%- else %}
+DATABASE_ROUTE = "/api/database-read"
+
+
+def with_a_database_route(app: FastAPI) -> FastAPI:
+    """The app plus a route that reads the database through a session, as yours will."""
+
+    @app.get(DATABASE_ROUTE)
+    def read(request: Request) -> dict[str, int]:
+        with request.app.state.sessions() as session:
+            return {"answer": session.execute(text("SELECT 1")).scalar_one()}
+
+    return app
+{%- endif %}
 
 
 def admin(url: str) -> psycopg.Connection:
@@ -48,7 +77,7 @@ def link(postgresql_url: str) -> Iterator[FaultyLink]:
 @pytest.fixture
 def through_link(settings: Settings, link: FaultyLink, postgresql_url: str) -> Iterator[TestClient]:
     url = link.url(postgresql_url).render_as_string(hide_password=False)
-    with TestClient(create_app(settings.model_copy(update={"database_url": url}))) as client:
+    with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(settings.model_copy(update={"database_url": url})){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
         client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
         yield client
 
@@ -75,10 +104,10 @@ def test_readiness_answers_within_2_s_while_the_database_is_frozen_then_recovers
 
 def test_database_down_is_503_with_one_log_line_then_recovers(through_link, link, caplog):
     client = through_link
-    assert client.get("/api/tickets").status_code == 200
+    assert client.get(DATABASE_ROUTE).status_code == 200
     caplog.clear()
     link.cut()
-    responses = [client.get("/api/tickets") for _ in range(20)]
+    responses = [client.get(DATABASE_ROUTE) for _ in range(20)]
     assert {r.status_code for r in responses} == {503}
     assert responses[0].headers["Retry-After"] == "5"
     assert "database" in responses[0].json()["detail"]
@@ -86,23 +115,23 @@ def test_database_down_is_503_with_one_log_line_then_recovers(through_link, link
     assert not [r for r in caplog.records if r.exc_info], "no tracebacks"
     failures = [r for r in caplog.records if r.getMessage() == "database unavailable"]
     assert len(failures) == 1, "identical failures are logged once per interval"
-    assert (failures[0].error, failures[0].path) == ("OperationalError", "/api/tickets")
+    assert (failures[0].error, failures[0].path) == ("OperationalError", DATABASE_ROUTE)
     link.restore()
-    assert wait_until(lambda: client.get("/api/tickets").status_code == 200, 5)
+    assert wait_until(lambda: client.get(DATABASE_ROUTE).status_code == 200, 5)
 
 
 def test_a_new_connection_to_a_frozen_database_gives_up_within_seconds(
     settings, link, postgresql_url
 ):
     url = link.url(postgresql_url).render_as_string(hide_password=False)
-    with TestClient(create_app(settings.model_copy(update={"database_url": url}))) as client:
+    with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(settings.model_copy(update={"database_url": url})){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
         client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
         link.freeze()  # before the first connection: it cannot even sign in
         started = time.monotonic()
-        assert client.get("/api/tickets").status_code == 503
+        assert client.get(DATABASE_ROUTE).status_code == 503
         assert time.monotonic() - started < 5, "connect_timeout, not minutes"
         link.restore()
-        assert wait_until(lambda: client.get("/api/tickets").status_code == 200, 5)
+        assert wait_until(lambda: client.get(DATABASE_ROUTE).status_code == 200, 5)
 
 
 @pytest.fixture
@@ -118,8 +147,10 @@ def rotating_role(postgresql_url: str) -> Iterator[tuple[str, str]]:
             pytest.skip("the test database's user cannot create roles")
         name = sql.Identifier(role)
         db.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password)))
+{%- if cookiecutter.starter == "reference" %}
         db.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON tickets TO {}").format(name))
         db.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(name))
+{%- endif %}
     yield role, password
     with admin(postgresql_url) as db:
         db.autocommit = True
@@ -161,9 +192,13 @@ def test_requests_succeed_after_the_password_rotates_without_a_restart(
                 "db_sslmode": "prefer",
             }
         )
-        with TestClient(create_app(aws_like)) as client:
+        with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(aws_like){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
             client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
-            assert client.post("/api/tickets", json={"title": "Before rotation"}).status_code == 201
+{%- if cookiecutter.starter == "reference" %}
+            assert client.post(DATABASE_ROUTE, json={"title": "Before rotation"}).status_code == 201
+{%- else %}
+            assert client.get(DATABASE_ROUTE).status_code == 200
+{%- endif %}
             # What RDS rotation does: a new password in the database and in the secret.
             second = uuid.uuid4().hex
             with admin(postgresql_url) as db:
@@ -179,9 +214,11 @@ def test_requests_succeed_after_the_password_rotates_without_a_restart(
             secrets.put_secret_value(
                 SecretId=arn, SecretString=json.dumps({"username": role, "password": second})
             )
-            statuses = [client.get("/api/tickets").status_code for _ in range(10)]
+            statuses = [client.get(DATABASE_ROUTE).status_code for _ in range(10)]
             assert statuses == [200] * 10
             assert client.get("/readyz").status_code == 200
+
+{%- if cookiecutter.starter == "reference" %}
 
 
 def test_two_closes_at_once_agree_on_when_the_ticket_closed(client):
@@ -199,3 +236,4 @@ def test_two_closes_at_once_agree_on_when_the_ticket_closed(client):
     for thread in threads:
         thread.join()
     assert len(results) == 6 and len(set(results)) == 1, results
+{%- endif %}

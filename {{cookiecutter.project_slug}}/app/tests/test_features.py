@@ -9,24 +9,26 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 from .conftest import sign_in
 
+{%- set flag = "ticket_search" if cookiecutter.starter == "reference" else "example_notice" %}
+
 
 @pytest.mark.parametrize(
     ("tier", "expected"),
     [("local", True), ("dev", True), ("staging", False), ("prod", False)],
 )
-def test_search_is_on_only_before_release(tier, expected):
-    assert load_flags(tier).ticket_search is expected
+def test_the_flag_is_on_only_before_release(tier, expected):
+    assert load_flags(tier).{{ flag }} is expected
 
 
 def test_overrides_switch_flags_on_and_off():
-    assert load_flags("prod", "ticket_search") == Flags(ticket_search=True)
-    assert load_flags("dev", " -ticket_search , ") == Flags(ticket_search=False)
+    assert load_flags("prod", "{{ flag }}") == Flags({{ flag }}=True)
+    assert load_flags("dev", " -{{ flag }} , ") == Flags({{ flag }}=False)
 
 
 def test_unknown_flag_fails_fast_naming_it():
-    expected = "unknown flag 'tickets_search'; known flags: ticket_search"
+    expected = "unknown flag '{{ flag }}s'; known flags: {{ flag }}"
     with pytest.raises(ValueError, match=expected):
-        load_flags("dev", "tickets_search")
+        load_flags("dev", "{{ flag }}s")
 
 
 def client_with(settings: Settings, flags: str) -> TestClient:
@@ -34,6 +36,7 @@ def client_with(settings: Settings, flags: str) -> TestClient:
     return sign_in(client)
 
 
+{% if cookiecutter.starter == "reference" -%}
 @pytest.mark.usefixtures("client")  # empties the database first
 def test_search_filters_page_and_api_only_when_enabled(settings):
     with client_with(settings, "ticket_search") as on:
@@ -50,3 +53,11 @@ def test_search_filters_page_and_api_only_when_enabled(settings):
     with client_with(settings, "-ticket_search") as off:
         assert len(off.get("/api/tickets", params={"q": "vpn"}).json()["items"]) == 3
         assert 'role="search"' not in off.get("/").text
+{%- else -%}
+@pytest.mark.usefixtures("client")
+def test_the_flagged_notice_shows_only_when_enabled(settings):
+    with client_with(settings, "example_notice") as on:
+        assert "example_notice" in on.get("/").text
+    with client_with(settings, "-example_notice") as off:
+        assert "example_notice" not in off.get("/").text
+{%- endif %}

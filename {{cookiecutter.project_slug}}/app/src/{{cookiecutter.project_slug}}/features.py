@@ -1,25 +1,34 @@
 """Feature flags per tier: merge unfinished work early, release it by config.
 
+{% if cookiecutter.starter == "reference" -%}
 "Branch by abstraction": the new code path (ticket search) lives on main behind a flag
 and an interface (tickets.TicketQuery), on in local and dev for testing, off where users
 are until it is ready. FEATURE_FLAGS overrides the defaults: "ticket_search" switches a
 flag on, "-ticket_search" switches it off.
+{% else -%}
+The new code path lives on main behind a flag, on in local and dev for testing, off where
+users are until it is ready. FEATURE_FLAGS overrides the defaults: "example_notice"
+switches a flag on, "-example_notice" switches it off. `example_notice` is AN EXAMPLE TO
+REPLACE: it shows a line on the start page (templates/start.html); rename it to your first
+unfinished feature.
+{% endif -%}
 """
 
 from dataclasses import dataclass, fields, replace
 
 # Defaults per tier (settings.behaviour_tier). A new flag starts on in local/dev only.
+{%- set flag = "ticket_search" if cookiecutter.starter == "reference" else "example_notice" %}
 DEFAULTS: dict[str, dict[str, bool]] = {
-    "local": {"ticket_search": True},
-    "dev": {"ticket_search": True},
-    "staging": {"ticket_search": False},
-    "prod": {"ticket_search": False},
+    "local": {"{{ flag }}": True},
+    "dev": {"{{ flag }}": True},
+    "staging": {"{{ flag }}": False},
+    "prod": {"{{ flag }}": False},
 }
 
 
 @dataclass(frozen=True)
 class Flags:
-    ticket_search: bool = False
+    {{ flag }}: bool = False
 
 
 def load_flags(tier: str, overrides: str = "") -> Flags:
