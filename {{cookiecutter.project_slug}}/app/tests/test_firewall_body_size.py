@@ -1,3 +1,4 @@
+{% if cookiecutter.starter == "reference" -%}
 """A valid ticket fits the app's body limit but not what the firewall inspects.
 
 A web ACL on a load balancer inspects at most the first 8 KB of a body, so the common rule
@@ -41,3 +42,32 @@ def test_a_valid_ticket_fits_the_apps_limit_but_not_the_firewalls(encoding):
     assert size <= limits.MAX_REQUEST_BODY_BYTES, f"the app refuses a valid ticket: {size} bytes"
     # Why SizeRestrictions_BODY must only count: it would block this valid ticket.
     assert size > ALB_BODY_INSPECTION_BYTES
+{%- else -%}
+"""The largest valid request fits the app's body limit, in any script.
+
+Limits count characters and a body is bytes (limits.py works out the worst case: 12 bytes a
+character). The app's limit is also above the 8 KB a web ACL on a load balancer can inspect,
+so the firewall's SizeRestrictions_BODY rule only counts (infra/tests/test_waf_body_size.py)
+and the app's limit is the one that holds. When you add fields, add them here at their longest.
+"""
+
+import json
+
+import {{ cookiecutter.project_slug }}.limits as limits
+
+WIDEST = "\N{GRINNING FACE}"  # outside the Basic Multilingual Plane: 4 bytes in UTF-8
+
+
+def worst_case_body() -> bytes:
+    """The largest body a valid example can take: JSON may escape each character as a
+    surrogate pair (\\ud83d\\ude00), 12 bytes."""
+    return json.dumps({"name": WIDEST * limits.NAME_MAX}, ensure_ascii=True).encode()
+
+
+def test_the_largest_valid_example_is_accepted(client):
+    body = worst_case_body()
+    response = client.post(
+        "/api/examples", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201, f"a valid {len(body)}-byte example: {response.text}"
+{%- endif %}

@@ -44,9 +44,15 @@ MANAGED_RULE_GROUPS = (
 )
 # Managed rules that only count (logged, in the metrics) instead of blocking, and why.
 # SizeRestrictions_BODY blocks any body over 8 KB, and a web ACL on a load balancer cannot
+{%- if cookiecutter.starter == "reference" %}
 # inspect more than the first 8 KB of a body anyway. A valid ticket in a non-Latin script
 # is larger: 2,000 characters of 4-byte UTF-8, percent-encoded by a browser form, is about
 # 24 KB (the app's limits.py works it out). The app enforces its own body limit
+{%- else %}
+# inspect more than the first 8 KB of a body anyway. A valid request can be larger: text in
+# a non-Latin script takes up to 12 bytes a character once encoded (the app's limits.py
+# works it out). The app enforces its own body limit
+{%- endif %}
 # (MAX_REQUEST_BODY_BYTES, 32 KB: 413 above it), and the other rules still inspect the
 # first 8 KB of every body.
 RULES_THAT_COUNT = {

@@ -1,3 +1,4 @@
+{% if cookiecutter.starter == "reference" -%}
 """The firewall must let every valid ticket through: it is sized from the app's own limits.
 
 A web ACL on a load balancer inspects at most the first 8 KB of a body, and the common rule
@@ -5,6 +6,15 @@ set's SizeRestrictions_BODY blocks anything longer. A valid ticket in a non-Lati
 longer (app/tests/test_firewall_body_size.py measures it with the app's own limits), so that
 rule only counts, and the app enforces its own limit (413).
 """
+{%- else -%}
+"""The firewall must let every valid request through: the app, not the firewall, limits size.
+
+A web ACL on a load balancer inspects at most the first 8 KB of a body, and the common rule
+set's SizeRestrictions_BODY blocks anything longer. The app takes valid requests up to its own
+limit, 32 KB (its limits.py says why; app/tests/test_firewall_body_size.py sends the largest
+valid request), so that rule only counts, and the app enforces its limit (413).
+"""
+{%- endif %}
 
 from __future__ import annotations
 

@@ -13,10 +13,12 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from .limits import NAME_MAX
+
 # The page loads nothing but its own stylesheet, so the browser may load nothing else.
 PAGE_CSP = "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=NAME_MAX)]
 
 
 class ExampleIn(BaseModel):
