@@ -77,7 +77,7 @@ def is_api(path: str) -> bool:
 def safe_next(value: str | None) -> str:
     """A path on this site to return to after signing in; anything else becomes "/".
 
-    Only a local path is accepted ("/tickets?x=1"), never "//evil.example" or a full URL,
+    Only a local path is accepted ("{{ "/tickets?x=1" if cookiecutter.starter == "reference" else "/?page=2" }}"), never "//evil.example" or a full URL,
     so the sign-in cannot be used to send users to another site (open redirect)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
@@ -517,7 +517,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("A development access token for the local API, valid for 8 hours.")
     print("Accepted only while ENVIRONMENT=local; in AWS, use a Cognito access token.")
+{%- if cookiecutter.starter == "reference" %}
     print('Use it as: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/tickets')
+{%- else %}
+    print(
+        'Use it as: curl -H "Authorization: Bearer $TOKEN"'
+        ' --json \'{"name": "First example"}\' http://127.0.0.1:8000/api/examples'
+    )
+{%- endif %}
     print(issue_dev_token(settings, args.name))
     return 0
 
