@@ -11,7 +11,9 @@ routes use the database, point DATABASE_ROUTE at one of them instead."""
 {%- endif %}
 
 import json
+{%- if cookiecutter.starter == "reference" %}
 import threading
+{%- endif %}
 import time
 import uuid
 from collections.abc import Iterator

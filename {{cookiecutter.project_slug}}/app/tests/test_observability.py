@@ -51,30 +51,36 @@ def test_a_failing_request_is_logged_as_500(settings, capsys):
     [entry] = [line for line in lines if line.get("message") == "request"]
     assert entry["status"] == 500 and entry["request_id"] == "req-500"
 
+{%- if cookiecutter.starter == "reference" %}
+{%- set metric, property, value = "TicketsRaised", "Priority", "high" %}
+{%- else %}
+{%- set metric, property, value = "ExampleItemsCreated", "Source", "api" %}
+{%- endif %}
+
 
 def test_emf_document_shape():
     stream = io.StringIO()
     EmfSink("Service Desk", stream).count(
-        "TicketsRaised",
+        "{{ metric }}",
         dimensions={"Service": "service-desk", "Environment": "prod"},
-        properties={"Priority": "high"},
+        properties={"{{ property }}": "{{ value }}"},
     )
     document = json.loads(stream.getvalue())
     directive = document["_aws"]["CloudWatchMetrics"][0]
     assert directive == {
         "Namespace": "Service Desk",
         "Dimensions": [["Environment", "Service"]],
-        "Metrics": [{"Name": "TicketsRaised", "Unit": "Count"}],
+        "Metrics": [{"Name": "{{ metric }}", "Unit": "Count"}],
     }
     assert isinstance(document["_aws"]["Timestamp"], int)
-    assert document["TicketsRaised"] == 1
+    assert document["{{ metric }}"] == 1
     assert document["Service"] == "service-desk" and document["Environment"] == "prod"
-    assert document["Priority"] == "high"
+    assert document["{{ property }}"] == "{{ value }}"
 
 
 def test_sink_follows_settings():
     assert isinstance(create_sink(Settings(metrics_sink="none")), NullSink)
-    emf = Settings(metrics_sink="emf", business_metric="TicketsRaised")
+    emf = Settings(metrics_sink="emf", business_metric="{{ metric }}")
     assert isinstance(create_sink(emf), EmfSink)
 
 

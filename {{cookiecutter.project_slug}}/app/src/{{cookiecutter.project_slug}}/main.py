@@ -20,7 +20,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, errors, health, {% if cookiecutter.starter == "reference" %}tickets{% else %}examples{% endif %}
+{%- if cookiecutter.starter == "reference" %}
+from . import auth, errors, health, tickets
+{%- else %}
+from . import auth, errors, examples, health
+{%- endif %}
 from .db import create_db_engine, credentials_for
 from .features import load_flags
 from .limits import MAX_REQUEST_BODY_BYTES
