@@ -121,7 +121,7 @@ def test_a_probes_only_run_says_the_api_was_not_tested():
     endpoints = load_test.read_stats(FIXTURES / "passing_stats.csv")
     checks = load_test.evaluate(endpoints, STARTING)
     text = load_test.render_markdown(run("PublicProbes"), endpoints, checks)
-    assert "The ticket API was **not** tested." in text
+    assert "The signed-in API was **not** tested." in text
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,32 @@
-"""The load test's scenario: what a signed-in colleague does with the service desk, many at once.
+"""The load test's scenario: what a signed-in {{ "colleague does with the service desk" if cookiecutter.starter == "reference" else "user does with the service" }}, many at once.
 
 Run it with `make load-test` (the app of `make run`) or `make load-test ENV=staging`: the
 Makefile starts Locust headless with a bounded number of users and duration, then checks
 the results against loadtest/targets.yaml and writes reports/load/.
 
 Two kinds of user; the run starts one of them by its class name:
+{%- if cookiecutter.starter == "reference" %}
 
 - SignedInUser: lists tickets (and sometimes follows the next page), raises, reads and
   closes tickets through the JSON API, and calls the public probes now and then. It needs
+{%- else %}
+
+- SignedInUser: creates examples through the JSON API and calls the public probes now and
+  then (the example route is AN EXAMPLE TO REPLACE: give SignedInUser a task for each thing
+  your users do, weighted by how often they do it). It needs
+{%- endif %}
   an access token in LOAD_TEST_TOKEN: locally `make load-test` gets one from
   `make dev-token`; for a deployed environment see README.md, "Load test".
 - PublicProbes: only /healthz, /readyz and /version, which need no sign-in. Used when no
+{%- if cookiecutter.starter == "reference" %}
   token is given; the report then says the ticket API was not tested.
 
 Every request is named as the report groups it ("/api/tickets/[id]", not one line per id).
+{%- else %}
+  token is given; the report then says the signed-in API was not tested.
+
+Name every request as the report should group it: "/api/rooms/[id]", not one line per id.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -24,10 +37,12 @@ import random
 from locust import HttpUser, between, task
 
 TOKEN_VARIABLE = "LOAD_TEST_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+{%- if cookiecutter.starter == "reference" %}
 PRIORITIES = ("low", "normal", "high")
 PAGE_SIZE = 20  # tickets per page of the list (the API allows 1..100, default 50)
 FOLLOW_NEXT = 0.3  # how often a user reads on to the next page of the list
 KEEP_IDS = 50  # ticket ids each user remembers, to read and close later
+{%- endif %}
 
 
 def probe(user: HttpUser) -> None:
@@ -44,6 +59,7 @@ class PublicProbes(HttpUser):
     @task
     def probes(self) -> None:
         probe(self)
+{%- if cookiecutter.starter == "reference" %}
 
 
 class SignedInUser(HttpUser):
@@ -117,3 +133,30 @@ class SignedInUser(HttpUser):
     @task(2)
     def probes(self) -> None:
         probe(self)
+{%- else %}
+
+
+class SignedInUser(HttpUser):
+    """Someone using the API with a bearer access token."""
+
+    wait_time = between(0.5, 2)
+
+    def on_start(self) -> None:
+        token = os.environ.get(TOKEN_VARIABLE, "").strip()
+        if not token:
+            raise RuntimeError(f"{TOKEN_VARIABLE} is not set: SignedInUser needs an access token")
+        self.client.headers["Authorization"] = f"Bearer {token}"
+
+    @task(3)
+    def create_example(self) -> None:
+        example = {"name": f"Load test example {random.randint(1, 999_999)}"}  # noqa: S311
+        with self.client.post(
+            "/api/examples", json=example, name="/api/examples", catch_response=True
+        ) as response:
+            if response.status_code != 201:
+                response.failure(f"status {response.status_code}, expected 201")
+
+    @task(1)
+    def probes(self) -> None:
+        probe(self)
+{%- endif %}

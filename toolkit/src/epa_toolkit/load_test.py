@@ -276,7 +276,7 @@ def render_markdown(
     if run.scenario == "PublicProbes":
         lines += [
             f"> Only the public probes (/healthz, /readyz, /version) were load-tested: no "
-            f"access token was given ({TOKEN_VARIABLE}). The ticket API was **not** tested.",
+            f"access token was given ({TOKEN_VARIABLE}). The signed-in API was **not** tested.",
             "",
         ]
     lines += ["## Targets", "", "| Target | Limit | Measured | Result |", "|---|---|---|---|"]
@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         if scenario == "PublicProbes":
             print(
                 f"warning: {TOKEN_VARIABLE} is not set: only the public probes are load-tested, "
-                "not the ticket API (README.md, 'Load test', says how to get a token).",
+                "not the signed-in API (README.md, 'Load test', says how to get a token).",
                 file=sys.stderr,
             )
         started = dt.datetime.now(dt.UTC)

@@ -53,7 +53,7 @@ class AlarmSpec:
 
 
 def words(metric_name: str) -> str:
-    """TicketsRaised -> tickets-raised: the metric's name as an alarm name's part."""
+    """{{ "TicketsRaised -> tickets-raised" if cookiecutter.starter == "reference" else "ExampleItemsCreated -> example-items-created" }}: the metric's name as an alarm name's part."""
     return re.sub(r"(?<!^)(?=[A-Z])", "-", metric_name).lower()
 
 

@@ -1,6 +1,6 @@
 """Database engine: one per process, with time limits, and credentials that survive rotation.
 
-Each request uses a session only while it reads or writes (tickets.py opens
+Each request uses a session only while it reads or writes ({{ "tickets.py opens" if cookiecutter.starter == "reference" else "a route opens" }}
 `sessions.begin()` around the work), so a pooled connection is back in the pool before the
 response is rendered and sent.
 """
