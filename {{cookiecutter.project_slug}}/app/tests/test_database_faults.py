@@ -6,7 +6,7 @@ PostgreSQL in DATABASE_URL they are skipped."""
 password rotated. CI runs these; without a PostgreSQL in DATABASE_URL they are skipped.
 
 The example route stores nothing, so these tests give the app a route of their own that
-reads the database, as your service's routes will (`with_a_database_route`). Once your own
+reads the database, as your service's routes will (`app_with_db_route`). Once your own
 routes use the database, point DATABASE_ROUTE at one of them instead."""
 {%- endif %}
 
@@ -44,8 +44,9 @@ DATABASE_ROUTE = "/api/tickets"  # every request to it reads the database
 DATABASE_ROUTE = "/api/database-read"
 
 
-def with_a_database_route(app: FastAPI) -> FastAPI:
+def app_with_db_route(settings: Settings) -> FastAPI:
     """The app plus a route that reads the database through a session, as yours will."""
+    app = create_app(settings)
 
     @app.get(DATABASE_ROUTE)
     def read(request: Request) -> dict[str, int]:
@@ -79,7 +80,7 @@ def link(postgresql_url: str) -> Iterator[FaultyLink]:
 @pytest.fixture
 def through_link(settings: Settings, link: FaultyLink, postgresql_url: str) -> Iterator[TestClient]:
     url = link.url(postgresql_url).render_as_string(hide_password=False)
-    with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(settings.model_copy(update={"database_url": url})){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
+    with TestClient({{ "create_app" if cookiecutter.starter == "reference" else "app_with_db_route" }}(settings.model_copy(update={"database_url": url}))) as client:
         client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
         yield client
 
@@ -126,7 +127,7 @@ def test_a_new_connection_to_a_frozen_database_gives_up_within_seconds(
     settings, link, postgresql_url
 ):
     url = link.url(postgresql_url).render_as_string(hide_password=False)
-    with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(settings.model_copy(update={"database_url": url})){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
+    with TestClient({{ "create_app" if cookiecutter.starter == "reference" else "app_with_db_route" }}(settings.model_copy(update={"database_url": url}))) as client:
         client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
         link.freeze()  # before the first connection: it cannot even sign in
         started = time.monotonic()
@@ -194,7 +195,7 @@ def test_requests_succeed_after_the_password_rotates_without_a_restart(
                 "db_sslmode": "prefer",
             }
         )
-        with TestClient({% if cookiecutter.starter == "minimal" %}with_a_database_route({% endif %}create_app(aws_like){% if cookiecutter.starter == "minimal" %}){% endif %}) as client:
+        with TestClient({{ "create_app" if cookiecutter.starter == "reference" else "app_with_db_route" }}(aws_like)) as client:
             client.headers["Authorization"] = f"Bearer {auth.issue_dev_token(settings)}"
 {%- if cookiecutter.starter == "reference" %}
             assert client.post(DATABASE_ROUTE, json={"title": "Before rotation"}).status_code == 201

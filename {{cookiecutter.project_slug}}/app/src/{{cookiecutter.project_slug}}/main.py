@@ -21,8 +21,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 {%- if cookiecutter.starter == "reference" %}
+
 from . import auth, errors, health, tickets
 {%- else %}
+
 from . import auth, errors, examples, health
 {%- endif %}
 from .db import create_db_engine, credentials_for
