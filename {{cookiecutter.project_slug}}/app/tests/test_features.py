@@ -16,7 +16,7 @@ from .conftest import sign_in
     ("tier", "expected"),
     [("local", True), ("dev", True), ("staging", False), ("prod", False)],
 )
-def test_the_flag_is_on_only_before_release(tier, expected):
+def test_{{ "search" if cookiecutter.starter == "reference" else "the_notice" }}_is_on_only_before_release(tier, expected):
     assert load_flags(tier).{{ flag }} is expected
 
 
@@ -26,9 +26,10 @@ def test_overrides_switch_flags_on_and_off():
 
 
 def test_unknown_flag_fails_fast_naming_it():
-    expected = "unknown flag '{{ flag }}s'; known flags: {{ flag }}"
+{%- set typo = "tickets_search" if cookiecutter.starter == "reference" else "examples_notice" %}
+    expected = "unknown flag '{{ typo }}'; known flags: {{ flag }}"
     with pytest.raises(ValueError, match=expected):
-        load_flags("dev", "{{ flag }}s")
+        load_flags("dev", "{{ typo }}")
 
 
 def client_with(settings: Settings, flags: str) -> TestClient:
