@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 from conftest import TEMPLATE, bake, run, tool_env
+from cookiecutter.main import cookiecutter
 
 GIT_TEMPLATE = {"GIT_AUTHOR_NAME": "Template", "GIT_AUTHOR_EMAIL": "t@example.com",
                 "GIT_COMMITTER_NAME": "Template", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
@@ -211,3 +212,30 @@ def test_every_test_the_worked_examples_cite_exists(tmp_path, domain_name):
     }
     assert len(cited) > 20
     assert sorted(cited - defined) == []
+
+
+def test_the_default_project_is_the_apprentices_own(tmp_path):
+    """The default answers give the minimal starter, whose documents, README and facts never
+    describe the reference service desk as the apprentice's (no tickets), and whose links to
+    the service desk's worked examples point at a reference project instead."""
+    project = Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            extra_context={"gateway_date": "2027-03-01"},
+            output_dir=str(tmp_path),
+        )
+    )
+    package = project / "app" / "src" / project.name
+    assert (package / "examples.py").exists() and not (package / "tickets.py").exists(), (
+        "the default is minimal"
+    )
+    pages = [project / "README.md", project / "project.yaml", *sorted((project / "docs").rglob("*.md"))]
+    mentions = [
+        f"{page.relative_to(project)}:{number}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if "ticket" in line.lower()
+    ]
+    assert mentions == []
+    assert "US1" in (project / "docs" / "user-stories.md").read_text(), "the story's shape is given"

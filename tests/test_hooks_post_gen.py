@@ -267,3 +267,15 @@ def test_a_clone_with_local_changes_to_the_toolkit_is_not_published(tmp_path):
     assert post_gen.published_toolkit(repo) == "https://github.com/acme/epa-template"
     (repo / "toolkit" / "x.py").write_text("x = 2\n")
     assert post_gen.published_toolkit(repo) is None
+
+
+@pytest.mark.parametrize("starter", ["minimal", "reference"])
+def test_a_bake_keeps_its_starters_files_only(tmp_path, starter):
+    """Every path STARTER_ONLY names exists in its own starter's bake (a renamed file cannot
+    silently escape the pruning) and in no other starter's."""
+    project = bake(tmp_path, starter=starter)
+    package = f"app/src/{project.name}"
+    for owner, paths in post_gen.STARTER_ONLY.items():
+        for path in paths:
+            exists = (project / path.replace("PACKAGE", package)).exists()
+            assert exists == (owner == starter), f"{path} in a {starter} bake"

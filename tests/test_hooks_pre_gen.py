@@ -7,6 +7,8 @@ import importlib.util
 
 import pytest
 from conftest import DEFAULTS, FIXED_ANSWERS, TEMPLATE
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
 
 spec = importlib.util.spec_from_file_location("pre_gen", TEMPLATE / "hooks" / "pre_gen_project.py")
 pre_gen = importlib.util.module_from_spec(spec)
@@ -45,14 +47,26 @@ def test_every_question_is_validated():
     assert questions == set(VALID), "a question was added or removed: validate it and list it here"
 
 
-def test_defaults_pass_validation():
-    """--no-input must always work: the (rendered) defaults are valid answers."""
-    defaults = {key: value for key, value in DEFAULTS.items() if not key.startswith("_")}
-    defaults = {key: value[0] if isinstance(value, list) else value for key, value in defaults.items()}
-    defaults |= {"project_slug": "service_desk", "repository": "alex-apprentice/service-desk"}
-    defaults |= FIXED_ANSWERS
-    errors, warnings = pre_gen.validate(defaults, TODAY)
+@pytest.mark.parametrize("starter", DEFAULTS["starter"])
+def test_defaults_pass_validation(starter, monkeypatch):
+    """--no-input must always work: the defaults, rendered as cookiecutter renders them
+    (some follow earlier answers), are valid answers for either starter."""
+    monkeypatch.syspath_prepend(str(TEMPLATE))  # the answer checks' extension, as cookiecutter loads it
+    context = generate_context(
+        str(TEMPLATE / "cookiecutter.json"), extra_context={**FIXED_ANSWERS, "starter": starter}
+    )
+    rendered = prompt_for_config(context, no_input=True)
+    answers = {key: value for key, value in rendered.items() if not key.startswith("_")}
+    errors, warnings = pre_gen.validate(answers, TODAY)
     assert errors == [] and warnings == []
+    assert ("ticket" in answers["description"]) == (starter == "reference")
+
+
+def test_the_default_starter_is_minimal():
+    """Apprentices are the default audience: --no-input gives the minimal starter, which
+    is therefore asked first (the description's default follows it)."""
+    assert DEFAULTS["starter"][0] == "minimal"
+    assert next(iter(DEFAULTS)) == "starter"
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,7 @@ def test_the_early_checks_come_after_every_question():
 
 def test_the_early_checks_report_like_the_hook(capsys):
     today = dt.date(2026, 11, 28)
-    answers = {"project_name": "Service Desk", "project_slug": "service_desk",
+    answers = {"starter": "minimal", "project_name": "Service Desk", "project_slug": "service_desk",
                "description": "A desk.", "apprentice_name": "Alex", "employer": "Acme",
                "alert_email": "ops@acme.co.uk", "aws_region": "eu-west-2", "ci_provider": "github",
                "repository": "alex/service-desk", "branching_strategy": "trunk", "domain_name": "",

@@ -15,7 +15,8 @@ def _reference_project() -> Path:
     from cookiecutter.main import cookiecutter
 
     out = Path(tempfile.mkdtemp(prefix="epa-toolkit-reference-"))
-    # The reference service: the minimal starter joins the tests in issue 17's second phase.
+    # The reference service: the toolkit's tests read its worked examples and its files (the
+    # template's bake matrix runs the generated toolkit checks on both starters).
     answers = {"gateway_date": "2027-03-01", "starter": "reference"}
     return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(out)))
 
