@@ -15,7 +15,9 @@ def test_an_example_is_created_and_counted(client, metrics, settings):
 
 
 def test_a_bad_example_names_the_field_and_is_not_counted(client, metrics):
-    for body in ({"name": "ab"}, {}, {"name": "Fine", "colour": "red"}):
+    bad = ({"name": "ab"}, {}, {"name": "Fine", "colour": "red"}, {"name": "nul\x00name"},
+           {"name": "tab\tname"})  # fmt: skip
+    for body in bad:
         response = client.post("/api/examples", json=body)
         assert response.status_code == 422, body
     assert metrics.events == []

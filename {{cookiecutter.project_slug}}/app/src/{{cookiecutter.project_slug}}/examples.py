@@ -18,7 +18,13 @@ from .limits import NAME_MAX
 # The page loads nothing but its own stylesheet, so the browser may load nothing else.
 PAGE_CSP = "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=NAME_MAX)]
+# No control characters: PostgreSQL refuses NUL in text, and the others have no place in a name.
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 
 
 class ExampleIn(BaseModel):
