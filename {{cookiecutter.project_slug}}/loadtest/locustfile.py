@@ -51,6 +51,14 @@ def probe(user: HttpUser) -> None:
     user.client.get(path, name=path)
 
 
+def sign_in(user: HttpUser) -> None:
+    """Send the access token in LOAD_TEST_TOKEN with every request of this user."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise RuntimeError(f"{TOKEN_VARIABLE} is not set: SignedInUser needs an access token")
+    user.client.headers["Authorization"] = f"Bearer {token}"
+
+
 class PublicProbes(HttpUser):
     """The public endpoints only: no sign-in needed."""
 
@@ -68,10 +76,7 @@ class SignedInUser(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self) -> None:
-        token = os.environ.get(TOKEN_VARIABLE, "").strip()
-        if not token:
-            raise RuntimeError(f"{TOKEN_VARIABLE} is not set: SignedInUser needs an access token")
-        self.client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(self)
         self.ids: list[int] = []  # tickets this user has seen, newest last
 
     def remember(self, ticket_id: object) -> None:
@@ -142,10 +147,7 @@ class SignedInUser(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self) -> None:
-        token = os.environ.get(TOKEN_VARIABLE, "").strip()
-        if not token:
-            raise RuntimeError(f"{TOKEN_VARIABLE} is not set: SignedInUser needs an access token")
-        self.client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(self)
 
     @task(3)
     def create_example(self) -> None:
